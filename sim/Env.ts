@@ -1,0 +1,415 @@
+import { Quaternion, Vector3 } from 'three';
+import { z } from 'zod';
+import { UserError } from '../src/errors.ts';
+import { PhysicsWorld, type PhysicsWorldOptions } from './core/PhysicsWorld.ts';
+import { Rng } from './core/Rng.ts';
+import { hashFloat64 } from './core/stateHash.ts';
+import { loadRobot, type RobotDescription } from './robot/RobotConfig.ts';
+import { type GraspAssistMode, SimRobot } from './robot/SimRobot.ts';
+import { Layout, type Split } from './scene/Layout.ts';
+import { Scene } from './scene/Scene.ts';
+import { bodyPosition, bodyQuaternion, objectPosition, objectYaw, type Quat, type Vec3 } from './scene/SceneObject.ts';
+import { getScene, type SceneSpec } from './scene/SceneSpec.ts';
+import { type Checks, evaluateGoal, type EpisodeRecord } from './tasks/evaluateGoal.ts';
+import type { Goal } from './tasks/Goal.ts';
+import './tasks/index.ts';
+import { ColorPool, getTask, type TaskTemplate } from './tasks/Task.ts';
+
+/** An object as the observation reports it (ground truth; a perception node would estimate it). */
+export interface ObjectObservation {
+  id: string;
+  kind: 'block' | 'bowl' | 'zone' | 'cable' | 'clip';
+  color: string;
+  className: string;
+  /** Bounding box, m. */
+  size: Vec3;
+  position: Vec3;
+  quaternion: Quat;
+  /** Rotation about world z, rad. */
+  yaw: number;
+  /** Bowls: inner side length, m. */
+  innerSize?: number;
+  /** Clips: label and slot width, m. */
+  label?: string;
+  slotWidth?: number;
+  /** Cables: segment centres from the fixed end, and their radius, m. */
+  segments?: Vec3[];
+  segmentRadius?: number;
+}
+
+export interface Observation {
+  /** Sim time, s. */
+  time: number;
+  joints: { names: string[]; position: number[]; velocity: number[] };
+  /** Tool centre point, world frame. */
+  ee: { position: Vec3; quaternion: Quat };
+  /** Opening between the pads, m; `grasping` is true while stalled on an object. */
+  gripper: { width: number; grasping: boolean };
+  objects: ObjectObservation[];
+}
+
+/** An action: arm joint position targets (robot.yaml order) and a gripper opening. */
+export const ActionSchema = z
+  .object({
+    /** rad (m for prismatic joints), one per arm joint. */
+    joints: z.array(z.number().or(z.nan())),
+    /** Opening between the pads, m. */
+    gripper: z.number().or(z.nan()),
+  })
+  .strict();
+export type Action = z.infer<typeof ActionSchema>;
+
+export interface StepResult {
+  observation: Observation;
+  /** 1 when the task's success check holds, else 0. */
+  reward: number;
+  /** The task succeeded. */
+  terminated: boolean;
+  /** The step limit was reached. */
+  truncated: boolean;
+  done: boolean;
+  info: StepInfo;
+}
+
+export interface StepInfo {
+  checks: Checks;
+  steps: number;
+  /** Set when this step's action was rejected (and the previous targets held). */
+  commandError?: string;
+  /** Joints whose targets were clamped to their limits this step. */
+  clamped?: string[];
+  commandsRejected: number;
+  commandsClamped: number;
+}
+
+export interface EnvOptions {
+  /** Robot id (a folder of robots/). @default 'ur5e' */
+  robot?: string;
+  /** Scene spec or built-in scene name. @default 'tabletop' */
+  scene?: SceneSpec | string;
+  physics?: PhysicsWorldOptions;
+  /** Actions per second; each action is held for physicsHz / controlHz steps. @default 60 */
+  controlHz?: number;
+  /**
+   * Sim-only grasp assist. 'cable' welds a pinched cable segment to the pad, because
+   * friction alone lets it creep out under the hanging cable's weight; blocks always
+   * hold by friction. Engagements are counted in `summary().graspAssists`. @default 'cable'
+   */
+  graspAssist?: GraspAssistMode;
+}
+
+export interface ResetOptions {
+  task: string;
+  seed: number;
+  /** Overrides the env's robot for this and later episodes. */
+  robot?: string;
+  /** @default 'seen' */
+  split?: Split;
+}
+
+export interface ResetResult {
+  observation: Observation;
+  instruction: string;
+  goal: Goal;
+  info: { task: string; seed: number; robot: string; split: Split; maxSteps: number };
+}
+
+interface Episode {
+  physics: PhysicsWorld;
+  robot: SimRobot;
+  scene: Scene;
+  task: TaskTemplate;
+  goal: Goal;
+  instruction: string;
+  maxSteps: number;
+  record: EpisodeRecord & { maxLift: Map<string, number> };
+  startZ: Map<string, number>;
+  rejected: number;
+  clamped: number;
+  lastChecks: Checks;
+}
+
+/**
+ * A Gymnasium-style environment over the simulator, for headless tests.
+ * `reset` builds a seeded episode; `step` applies one action; `evaluate` returns the
+ * task's named checks. Invalid actions never throw: they are rejected (NaN, wrong
+ * length) or clamped (out of limits), counted, and reported in `info`.
+ */
+export class SimEnv {
+  readonly #options: EnvOptions;
+  #robotId: string;
+  #episode: Episode | undefined;
+  #closed = false;
+
+  constructor(options: EnvOptions = {}) {
+    this.#options = options;
+    this.#robotId = options.robot ?? 'ur5e';
+    loadRobot(this.#robotId);
+    const cHz = options.controlHz ?? 60;
+    if (!(Number.isFinite(cHz) && cHz > 0)) throw new UserError(`controlHz must be a positive number, got ${cHz}`);
+  }
+
+  get robotDescription(): RobotDescription {
+    return loadRobot(this.#robotId);
+  }
+
+  /** Physics steps per action. */
+  get substeps(): number {
+    const dt = this.#options.physics?.dtSeconds ?? 1 / 240;
+    return Math.max(1, Math.round(1 / dt / (this.#options.controlHz ?? 60)));
+  }
+
+  reset(options: ResetOptions): ResetResult {
+    this.#assertOpen();
+    if (!Number.isInteger(options.seed) || options.seed < 0) {
+      throw new UserError(`seed must be a non-negative integer, got ${options.seed}`);
+    }
+    if (options.robot) this.#robotId = options.robot;
+    const split = options.split ?? 'seen';
+    if (split !== 'seen' && split !== 'unseen') throw new UserError(`split must be "seen" or "unseen", got "${split}"`);
+    const task = getTask(options.task);
+    const description = loadRobot(this.#robotId);
+    const spec =
+      typeof this.#options.scene === 'object' ? this.#options.scene : getScene(this.#options.scene ?? 'tabletop');
+
+    const physics = new PhysicsWorld(this.#options.physics);
+    const robot = new SimRobot(description, physics, { graspAssist: this.#options.graspAssist ?? 'cable' });
+    const scene = new Scene(physics);
+    const rng = new Rng(options.seed);
+    const layout = new Layout(spec, split, rng.fork('layout'));
+    layout.reserve({ x: 0, y: 0, radius: 0.2 }); // the robot's base
+    const palette = split === 'seen' ? spec.colors.seen : spec.colors.unseen;
+    const { goal, instruction } = task.build({
+      scene,
+      layout,
+      rng,
+      spec,
+      split,
+      colors: new ColorPool(palette, rng.fork('colors')),
+    });
+    const startZ = new Map<string, number>();
+    for (const o of scene.objects) if (o.kind === 'block' && o.body) startZ.set(o.id, o.body.position.z);
+    const maxSteps = Math.round(task.timeLimitSeconds(goal) / physics.dtSeconds);
+    this.#episode = {
+      physics,
+      robot,
+      scene,
+      task,
+      goal,
+      instruction,
+      maxSteps,
+      record: { maxLift: new Map(), subtasksCompleted: 0, cableSpacing: spec.cable.spacing },
+      startZ,
+      rejected: 0,
+      clamped: 0,
+      lastChecks: { success: false },
+    };
+    this.#episode.lastChecks = this.evaluate();
+    return {
+      observation: this.observe(),
+      instruction,
+      goal,
+      info: { task: task.id, seed: options.seed, robot: this.#robotId, split, maxSteps },
+    };
+  }
+
+  step(action: unknown): StepResult {
+    const ep = this.#requireEpisode();
+    const info: Partial<StepInfo> = {};
+    this.#applyAction(ep, action, info);
+    for (let i = 0; i < this.substeps && ep.physics.steps < ep.maxSteps; i++) this.#physicsStep(ep);
+    const checks = this.evaluate();
+    ep.lastChecks = checks;
+    const terminated = checks.success;
+    const truncated = !terminated && ep.physics.steps >= ep.maxSteps;
+    return {
+      observation: this.observe(),
+      reward: terminated ? 1 : 0,
+      terminated,
+      truncated,
+      done: terminated || truncated,
+      info: {
+        ...info,
+        checks,
+        steps: ep.physics.steps,
+        commandsRejected: ep.rejected,
+        commandsClamped: ep.clamped,
+      },
+    };
+  }
+
+  /** The task's named checks for the current state. */
+  evaluate(): Checks {
+    const ep = this.#requireEpisode();
+    return evaluateGoal(ep.goal, ep.scene, ep.robot, ep.record);
+  }
+
+  observe(): Observation {
+    const ep = this.#requireEpisode();
+    const p = new Vector3();
+    const q = new Quaternion();
+    ep.robot.tcpPose(p, q);
+    return {
+      time: ep.physics.timeSeconds,
+      joints: {
+        names: [...ep.robot.jointNames],
+        position: Array.from(ep.robot.arm.position),
+        velocity: Array.from(ep.robot.arm.velocity),
+      },
+      ee: { position: [p.x, p.y, p.z], quaternion: [q.x, q.y, q.z, q.w] },
+      gripper: { width: ep.robot.gripper.width, grasping: ep.robot.gripper.grasping },
+      objects: ep.scene.objects.map((o): ObjectObservation => {
+        const base: ObjectObservation = {
+          id: o.id,
+          kind: o.kind,
+          color: o.color,
+          className: o.className,
+          size: [...o.size],
+          position: objectPosition(o),
+          quaternion: o.body
+            ? bodyQuaternion(o.body)
+            : [0, 0, Math.sin((o.pose?.yaw ?? 0) / 2), Math.cos((o.pose?.yaw ?? 0) / 2)],
+          yaw: objectYaw(o),
+        };
+        if (o.innerSize !== undefined) base.innerSize = o.innerSize;
+        if (o.kind === 'clip') {
+          base.label = o.label;
+          base.slotWidth = o.slotWidth;
+        }
+        if (o.segments) {
+          base.segments = o.segments.map(bodyPosition);
+          base.segmentRadius = o.size[1] / 2;
+        }
+        return base;
+      }),
+    };
+  }
+
+  /** Episode facts for results: counts, time, the final-state hash. */
+  summary(): {
+    steps: number;
+    simTimeSeconds: number;
+    stateHash: string;
+    commandsRejected: number;
+    commandsClamped: number;
+    subtasksCompleted: number;
+    subtasksTotal: number;
+    graspAssists: number;
+    instruction: string;
+    goal: Goal;
+  } {
+    const ep = this.#requireEpisode();
+    const total = ep.goal.type === 'chain' ? ep.goal.subtasks.length : 1;
+    const done = ep.goal.type === 'chain' ? ep.record.subtasksCompleted : ep.lastChecks.success ? 1 : 0;
+    return {
+      steps: ep.physics.steps,
+      simTimeSeconds: ep.physics.timeSeconds,
+      stateHash: this.stateHash(),
+      commandsRejected: ep.rejected,
+      commandsClamped: ep.clamped,
+      subtasksCompleted: done,
+      subtasksTotal: total,
+      graspAssists: ep.robot.gripper.assists,
+      instruction: ep.instruction,
+      goal: ep.goal,
+    };
+  }
+
+  /** Hash of every body's pose and velocity, the joint state and the step count. */
+  stateHash(): string {
+    const ep = this.#requireEpisode();
+    const bodies = ep.physics.world.bodies;
+    const arm = ep.robot.arm;
+    const values = new Float64Array(bodies.length * 13 + arm.dof * 2 + 2);
+    let k = 0;
+    for (const b of bodies) {
+      for (const v of [b.position, b.velocity, b.angularVelocity]) {
+        values[k++] = v.x;
+        values[k++] = v.y;
+        values[k++] = v.z;
+      }
+      values[k++] = b.quaternion.x;
+      values[k++] = b.quaternion.y;
+      values[k++] = b.quaternion.z;
+      values[k++] = b.quaternion.w;
+    }
+    values.set(arm.position, k);
+    values.set(arm.velocity, k + arm.dof);
+    values[k + 2 * arm.dof] = ep.robot.gripper.width;
+    values[k + 2 * arm.dof + 1] = ep.physics.steps;
+    return hashFloat64(values);
+  }
+
+  close(): void {
+    this.#episode = undefined;
+    this.#closed = true;
+  }
+
+  #applyAction(ep: Episode, action: unknown, info: Partial<StepInfo>): void {
+    const parsed = ActionSchema.safeParse(action);
+    const names = ep.robot.jointNames;
+    let error: string | undefined;
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      error = `action.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`;
+    } else if (parsed.data.joints.length !== names.length) {
+      error = `action.joints: expected ${names.length} values (${names.join(', ')}), got ${parsed.data.joints.length}`;
+    } else {
+      const bad = parsed.data.joints.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) error = `action.joints: joint "${names[bad]}" position ${parsed.data.joints[bad]} is not finite`;
+      else if (!Number.isFinite(parsed.data.gripper)) error = `action.gripper: ${parsed.data.gripper} is not finite`;
+    }
+    if (error || !parsed.success) {
+      ep.rejected++;
+      info.commandError = error;
+      return;
+    }
+    const { chain } = ep.robot.description;
+    const q = parsed.data.joints.slice();
+    const clamped: string[] = [];
+    for (let i = 0; i < q.length; i++) {
+      const lo = chain.lower[i]!;
+      const hi = chain.upper[i]!;
+      if (q[i]! < lo || q[i]! > hi) {
+        clamped.push(names[i]!);
+        q[i] = Math.min(hi, Math.max(lo, q[i]!));
+      }
+    }
+    if (clamped.length) {
+      ep.clamped++;
+      info.clamped = clamped;
+    }
+    ep.robot.commandJoints(q);
+    ep.robot.commandGripper(parsed.data.gripper);
+  }
+
+  #physicsStep(ep: Episode): void {
+    ep.robot.beforeStep();
+    ep.physics.step();
+    ep.robot.afterStep(ep.physics.world.contacts);
+    for (const [id, z0] of ep.startZ) {
+      const body = ep.scene.get(id).body!;
+      const lift = body.position.z - z0;
+      if (lift > (ep.record.maxLift.get(id) ?? 0)) ep.record.maxLift.set(id, lift);
+    }
+    if (ep.goal.type === 'chain' && ep.physics.steps % 12 === 0) {
+      const next = ep.goal.subtasks[ep.record.subtasksCompleted];
+      if (next && evaluateGoal(next, ep.scene, ep.robot, ep.record).success) ep.record.subtasksCompleted++;
+    }
+  }
+
+  #requireEpisode(): Episode {
+    this.#assertOpen();
+    if (!this.#episode) throw new Error('SimEnv: call reset() before step(), evaluate() or observe()');
+    return this.#episode;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error('SimEnv: the env is closed');
+  }
+}
+
+/** Creates a headless environment. */
+export function createEnv(options: EnvOptions = {}): SimEnv {
+  return new SimEnv(options);
+}

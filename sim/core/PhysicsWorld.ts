@@ -1,0 +1,111 @@
+import * as CANNON from 'cannon-es';
+
+/** Collision groups. Arm links touch only objects; objects touch everything. */
+export const CollisionGroup = {
+  /** The table top and other static fixtures (bowls, clips). */
+  STATIC: 1,
+  /** Kinematic arm links and gripper pads. */
+  ROBOT: 2,
+  /** Dynamic objects: blocks, cable segments. */
+  OBJECT: 4,
+  /** Cable segments, which do not collide with each other. */
+  CABLE: 8,
+} as const;
+
+export interface PhysicsWorldOptions {
+  /** Fixed physics step, seconds. Smaller is more stable and slower. @default 1/240 */
+  dtSeconds?: number;
+  /**
+   * Gauss-Seidel iterations per step. FACTS.md: 10 lets a 3-cube stack topple,
+   * 20 holds it to ~10 mm drift (0.4 mm with sleeping). Raise it if stacks creep.
+   * @default 20
+   */
+  solverIterations?: number;
+  /**
+   * Contact stiffness. 1e8 with relaxation 3 cuts grasp slip from 0.7 mm (default 1e7)
+   * to 0.12 mm (FACTS.md). If bodies tend to explode, lower it.
+   * @default 1e8
+   */
+  contactStiffness?: number;
+  /** Contact relaxation, in steps. @default 3 */
+  contactRelaxation?: number;
+  /** Default Coulomb friction coefficient. @default 0.5 */
+  friction?: number;
+  /** Let slow dynamic bodies sleep; it stops stacks creeping (pmndrs/cannon-es #177). @default true */
+  allowSleep?: boolean;
+}
+
+/**
+ * The cannon-es world with simbridge's fixed settings. It advances only through
+ * `step()`, which calls `world.step(dt)` with the fixed dt: `fixedStep()` reads the
+ * wall clock, which would break determinism.
+ *
+ * Frame: ROS Z-up, metres. The table top is z = 0.
+ */
+export class PhysicsWorld {
+  readonly world: CANNON.World;
+  /** Materials with their own contact properties: gripper pads and cable segments. */
+  readonly materials = { pad: new CANNON.Material('pad'), cable: new CANNON.Material('cable') };
+  readonly dtSeconds: number;
+  #steps = 0;
+
+  constructor(options: PhysicsWorldOptions = {}) {
+    this.dtSeconds = options.dtSeconds ?? 1 / 240;
+    if (!(this.dtSeconds > 0 && this.dtSeconds <= 0.01)) {
+      throw new RangeError(`PhysicsWorld: dtSeconds must be in (0, 0.01], got ${this.dtSeconds}`);
+    }
+    const world = new CANNON.World({ gravity: new CANNON.Vec3(0, 0, -9.81) });
+    world.allowSleep = options.allowSleep ?? true;
+    (world.solver as CANNON.GSSolver).iterations = options.solverIterations ?? 20;
+    (world.solver as CANNON.GSSolver).tolerance = 1e-7;
+    world.defaultContactMaterial.contactEquationStiffness = options.contactStiffness ?? 1e8;
+    world.defaultContactMaterial.contactEquationRelaxation = options.contactRelaxation ?? 3;
+    world.defaultContactMaterial.frictionEquationStiffness = options.contactStiffness ?? 1e8;
+    world.defaultContactMaterial.frictionEquationRelaxation = options.contactRelaxation ?? 3;
+    world.defaultContactMaterial.friction = options.friction ?? 0.5;
+    world.defaultContactMaterial.restitution = 0;
+    world.broadphase = new CANNON.SAPBroadphase(world);
+    world.quatNormalizeFast = false;
+    world.quatNormalizeSkip = 0;
+    // Rubber pads on a cable segment. Measured: a pinched 8 g segment carrying the rest
+    // of the cable creeps out of the pads at 1-2 cm/s whatever this μ is (0.1 to 4 behave
+    // the same: the chain's constraints, not the friction cap, limit it), hence the named
+    // cable grasp assist in ParallelGripper.
+    const m = world.defaultContactMaterial;
+    world.addContactMaterial(
+      new CANNON.ContactMaterial(this.materials.pad, this.materials.cable, {
+        friction: 1,
+        restitution: 0,
+        contactEquationStiffness: m.contactEquationStiffness,
+        contactEquationRelaxation: m.contactEquationRelaxation,
+        frictionEquationStiffness: m.frictionEquationStiffness,
+        frictionEquationRelaxation: m.frictionEquationRelaxation,
+      }),
+    );
+    this.world = world;
+  }
+
+  /** Steps taken since construction. */
+  get steps(): number {
+    return this.#steps;
+  }
+
+  /** Sim time, seconds: steps × dt, exact for any step count. */
+  get timeSeconds(): number {
+    return this.#steps * this.dtSeconds;
+  }
+
+  /** Advance by exactly one fixed step. */
+  step(): void {
+    this.world.step(this.dtSeconds);
+    this.#steps++;
+  }
+
+  addBody(body: CANNON.Body): void {
+    this.world.addBody(body);
+  }
+
+  removeBody(body: CANNON.Body): void {
+    this.world.removeBody(body);
+  }
+}

@@ -1,0 +1,98 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { describeEpisode, runEpisode, validateSpecNames } from '../eval/runEpisode.ts';
+import type { EpisodeResult, EpisodeSpec } from '../eval/types.ts';
+import { parseIntFlag } from './flags.ts';
+
+interface RunFlags {
+  task: string;
+  seed: number;
+  robot: string;
+  policy: string;
+  split: 'seen' | 'unseen';
+  json?: boolean;
+  dryRun?: boolean;
+}
+
+const runHelp = `
+--json prints the EpisodeResult as one JSON object: success, goal,
+instruction, steps, simTimeSeconds, stateHash, checks, task, seed, robot, ...
+--dry-run prints the scene, goal and instruction as JSON without stepping.
+
+Exit status:
+  0  the task was achieved (or --dry-run)
+  1  the task was not achieved, or the episode could not run
+  2  bad input: a flag or a name`;
+
+/** Adds `run`: one episode. */
+export function addRunCommand(program: Command, setExitCode: (code: number) => void): void {
+  program
+    .command('run')
+    .description('run one episode and report its success checks')
+    .requiredOption('--task <id>', 'task id, e.g. pick_place')
+    .option('--seed <n>', 'episode seed, >= 0', (v) => parseIntFlag('--seed', v, 0), 0)
+    .option('--robot <id>', 'robot id from robots/', 'ur5e')
+    .option('--policy <id>', 'policy id', 'oracle')
+    .addOption(
+      new Option('--split <split>', 'colours and positions seen or unseen in development')
+        .choices(['seen', 'unseen'])
+        .default('seen'),
+    )
+    .option('--json', 'print the result as one JSON object')
+    .option('--dry-run', 'build the episode and print its scene, goal and instruction; do not step')
+    .addHelpText('after', runHelp)
+    .action((flags: RunFlags) => {
+      setExitCode(runOne(flags));
+    });
+}
+
+function runOne(flags: RunFlags): number {
+  validateSpecNames(flags.task, flags.robot, flags.policy);
+  const spec: EpisodeSpec = {
+    task: flags.task,
+    robot: flags.robot,
+    policy: flags.policy,
+    split: flags.split,
+    seed: flags.seed,
+    index: 0,
+  };
+  if (flags.dryRun) {
+    const { instruction, goal, scene } = describeEpisode(spec);
+    const { index: _index, ...identity } = spec;
+    process.stdout.write(JSON.stringify({ ...identity, instruction, goal, scene }, null, 2) + '\n');
+    return 0;
+  }
+  const result = runEpisode(spec);
+  process.stdout.write(flags.json ? JSON.stringify(result, null, 2) + '\n' : humanSummary(result));
+  if (result.error !== undefined && flags.json) {
+    process.stderr.write(`simbridge: episode could not run: ${result.error}\n`);
+  }
+  return result.success ? 0 : 1;
+}
+
+function humanSummary(r: EpisodeResult): string {
+  const lines = [
+    `${r.task} seed ${r.seed} (robot ${r.robot}, policy ${r.policy}, split ${r.split})`,
+    `instruction: ${r.instruction}`,
+  ];
+  if (r.error !== undefined) {
+    lines.push(`result: ERROR: ${r.error}`);
+  } else {
+    lines.push(`result: ${r.success ? 'SUCCESS' : 'FAILED'}`);
+  }
+  const rtf =
+    r.wallTimeSeconds > 0 ? ` (${(r.simTimeSeconds / r.wallTimeSeconds).toFixed(1)}x real time)` : '';
+  lines.push(
+    `steps ${r.steps}, sim ${r.simTimeSeconds.toFixed(2)} s, wall ${r.wallTimeSeconds.toFixed(2)} s${rtf}`,
+  );
+  const checks = Object.entries(r.checks).map(([k, v]) => `${k}=${v}`);
+  if (checks.length) lines.push(`checks: ${checks.join(' ')}`);
+  if (r.subtasksTotal > 1) lines.push(`subtasks: ${r.subtasksCompleted}/${r.subtasksTotal}`);
+  if (r.graspAssists || r.commandsRejected || r.commandsClamped) {
+    lines.push(
+      `grasp assists ${r.graspAssists}, commands rejected ${r.commandsRejected}, clamped ${r.commandsClamped}`,
+    );
+  }
+  lines.push(`state hash: ${r.stateHash}`);
+  return lines.join('\n') + '\n';
+}

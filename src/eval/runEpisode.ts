@@ -1,0 +1,112 @@
+import { createEnv, type SimEnv } from '../../sim/Env.ts';
+import { listRobots } from '../../sim/robot/RobotConfig.ts';
+import { listTaskIds } from '../../sim/tasks/index.ts';
+import { UserError } from '../errors.ts';
+import { OraclePolicy } from '../policy/oracle/OraclePolicy.ts';
+import type { EpisodeResult, EpisodeSpec } from './types.ts';
+
+/** Suites: named lists of task ids. */
+const SUITES: Record<string, () => string[]> = {
+  tabletop: () => listTaskIds(),
+};
+
+const POLICIES = ['oracle'] as const;
+
+/** Control rate the policies act at, Hz. */
+const CONTROL_HZ = 60;
+
+/** One env per robot per thread: the robot's URDF is parsed once. */
+const envs = new Map<string, SimEnv>();
+function envFor(robot: string): SimEnv {
+  let env = envs.get(robot);
+  if (!env) {
+    env = createEnv({ robot, controlHz: CONTROL_HZ });
+    envs.set(robot, env);
+  }
+  return env;
+}
+
+/** Runs one episode. Synchronous, CPU-bound, deterministic except `wallTimeSeconds`. */
+export function runEpisode(spec: EpisodeSpec): EpisodeResult {
+  validateSpecNames(spec.task, spec.robot, spec.policy);
+  const env = envFor(spec.robot);
+  const start = performance.now();
+  const reset = env.reset({ task: spec.task, seed: spec.seed, split: spec.split });
+  const policy = new OraclePolicy(env.robotDescription, reset.goal, { controlHz: CONTROL_HZ });
+  let obs = reset.observation;
+  let checks = env.evaluate();
+  for (;;) {
+    const r = env.step(policy.act(obs));
+    obs = r.observation;
+    checks = r.info.checks;
+    if (r.done) break;
+    // Once the oracle has given up, the rest of the episode cannot change the outcome.
+    if (policy.finished && policy.failure) break;
+  }
+  const wallTimeSeconds = (performance.now() - start) / 1000;
+  const s = env.summary();
+  const result: EpisodeResult = {
+    task: spec.task,
+    robot: spec.robot,
+    seed: spec.seed,
+    policy: spec.policy,
+    split: spec.split,
+    index: spec.index,
+    instruction: s.instruction,
+    goal: s.goal,
+    success: checks.success,
+    checks,
+    steps: s.steps,
+    simTimeSeconds: s.simTimeSeconds,
+    wallTimeSeconds,
+    stateHash: s.stateHash,
+    subtasksCompleted: s.subtasksCompleted,
+    subtasksTotal: s.subtasksTotal,
+    graspAssists: s.graspAssists,
+    commandsRejected: s.commandsRejected,
+    commandsClamped: s.commandsClamped,
+  };
+  if (policy.failure) result.policyFailure = policy.failure;
+  return result;
+}
+
+/** Builds the episode's scene, goal and instruction without stepping (for `--dry-run`). */
+export function describeEpisode(spec: EpisodeSpec): { instruction: string; goal: unknown; scene: unknown } {
+  validateSpecNames(spec.task, spec.robot, spec.policy);
+  const env = envFor(spec.robot);
+  const r = env.reset({ task: spec.task, seed: spec.seed, split: spec.split });
+  return {
+    instruction: r.instruction,
+    goal: r.goal,
+    scene: {
+      robot: spec.robot,
+      split: spec.split,
+      objects: r.observation.objects.map(({ segments, ...o }) =>
+        segments ? { ...o, segmentCount: segments.length } : o,
+      ),
+    },
+  };
+}
+
+/** Task ids of a suite; throws UserError for an unknown suite, naming the known ones. */
+export function listTasks(suite: string): string[] {
+  const tasks = SUITES[suite];
+  if (!tasks) throw new UserError(`unknown suite "${suite}"; known suites: ${Object.keys(SUITES).join(', ')}`);
+  return tasks();
+}
+
+/** Policy ids. */
+export function listPolicies(): string[] {
+  return [...POLICIES];
+}
+
+/** Throws UserError naming an unknown task, robot or policy and listing the known ones. */
+export function validateSpecNames(task: string, robot: string, policy: string): void {
+  const tasks = listTaskIds();
+  if (!tasks.includes(task)) throw new UserError(`unknown task "${task}"; known tasks: ${tasks.join(', ')}`);
+  const robots = listRobots();
+  if (!robots.includes(robot)) throw new UserError(`unknown robot "${robot}"; known robots: ${robots.join(', ')}`);
+  if (!(POLICIES as readonly string[]).includes(policy)) {
+    throw new UserError(`unknown policy "${policy}"; known policies: ${POLICIES.join(', ')}`);
+  }
+}

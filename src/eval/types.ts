@@ -1,0 +1,51 @@
+/** One episode to run: everything needed to reproduce it. */
+export interface EpisodeSpec {
+  /** Task id from the task registry, e.g. 'pick_place'. */
+  task: string;
+  /** Robot id from robots/, e.g. 'ur5e'. */
+  robot: string;
+  /** Episode seed. Same spec, same episode, bit for bit. */
+  seed: number;
+  /** Policy id. 'oracle' is the privileged scripted expert. */
+  policy: string;
+  /** Seen or unseen split of colours and positions. @default 'seen' */
+  split: 'seen' | 'unseen';
+  /** Position of this episode in the whole evaluation (before sharding). */
+  index: number;
+}
+
+/** What one episode produced. Every field but `wallTimeSeconds` is deterministic. */
+export interface EpisodeResult {
+  task: string;
+  robot: string;
+  seed: number;
+  policy: string;
+  split: 'seen' | 'unseen';
+  index: number;
+  instruction: string;
+  /** The task's structured goal. */
+  goal: unknown;
+  success: boolean;
+  /** Named success checks from task.evaluate(). */
+  checks: Record<string, boolean | number>;
+  /** Physics steps taken. */
+  steps: number;
+  /** Sim time at the end, seconds. */
+  simTimeSeconds: number;
+  /** Wall-clock time spent stepping, seconds. Not deterministic. */
+  wallTimeSeconds: number;
+  /** Hash of the final state (all body poses, joint positions), hex. */
+  stateHash: string;
+  /** For chains: subtasks completed in order, and how many there were. */
+  subtasksCompleted: number;
+  subtasksTotal: number;
+  /** Times a sim-only grasp assist was engaged (0 when it is off). */
+  graspAssists: number;
+  /** Joint commands rejected (NaN, wrong length) or clamped to limits. */
+  commandsRejected: number;
+  commandsClamped: number;
+  /** Why the policy gave up, if it did (the episode then fails). */
+  policyFailure?: string;
+  /** Set when the episode could not run; success is then false. */
+  error?: string;
+}
