@@ -8,9 +8,16 @@ import { loadRobot, type RobotDescription } from './robot/RobotConfig.ts';
 import { type GraspAssistMode, SimRobot } from './robot/SimRobot.ts';
 import { Layout, type Split } from './scene/Layout.ts';
 import { Scene } from './scene/Scene.ts';
-import { bodyPosition, bodyQuaternion, objectPosition, objectYaw, type Quat, type Vec3 } from './scene/SceneObject.ts';
+import {
+  bodyPosition,
+  bodyQuaternion,
+  objectPosition,
+  objectYaw,
+  type Quat,
+  type Vec3,
+} from './scene/SceneObject.ts';
 import { getScene, type SceneSpec } from './scene/SceneSpec.ts';
-import { type Checks, evaluateGoal, type EpisodeRecord } from './tasks/evaluateGoal.ts';
+import { type Checks, type EpisodeRecord, evaluateGoal } from './tasks/evaluateGoal.ts';
 import type { Goal } from './tasks/Goal.ts';
 import './tasks/index.ts';
 import { ColorPool, getTask, type TaskTemplate } from './tasks/Task.ts';
@@ -146,7 +153,8 @@ export class SimEnv {
     this.#robotId = options.robot ?? 'ur5e';
     loadRobot(this.#robotId);
     const cHz = options.controlHz ?? 60;
-    if (!(Number.isFinite(cHz) && cHz > 0)) throw new UserError(`controlHz must be a positive number, got ${cHz}`);
+    if (!(Number.isFinite(cHz) && cHz > 0))
+      throw new UserError(`controlHz must be a positive number, got ${cHz}`);
   }
 
   get robotDescription(): RobotDescription {
@@ -166,11 +174,14 @@ export class SimEnv {
     }
     if (options.robot) this.#robotId = options.robot;
     const split = options.split ?? 'seen';
-    if (split !== 'seen' && split !== 'unseen') throw new UserError(`split must be "seen" or "unseen", got "${split}"`);
+    if (split !== 'seen' && split !== 'unseen')
+      throw new UserError(`split must be "seen" or "unseen", got "${split}"`);
     const task = getTask(options.task);
     const description = loadRobot(this.#robotId);
     const spec =
-      typeof this.#options.scene === 'object' ? this.#options.scene : getScene(this.#options.scene ?? 'tabletop');
+      typeof this.#options.scene === 'object'
+        ? this.#options.scene
+        : getScene(this.#options.scene ?? 'tabletop');
 
     const physics = new PhysicsWorld(this.#options.physics);
     const robot = new SimRobot(description, physics, { graspAssist: this.#options.graspAssist ?? 'cable' });
@@ -356,8 +367,10 @@ export class SimEnv {
       error = `action.joints: expected ${names.length} values (${names.join(', ')}), got ${parsed.data.joints.length}`;
     } else {
       const bad = parsed.data.joints.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) error = `action.joints: joint "${names[bad]}" position ${parsed.data.joints[bad]} is not finite`;
-      else if (!Number.isFinite(parsed.data.gripper)) error = `action.gripper: ${parsed.data.gripper} is not finite`;
+      if (bad >= 0)
+        error = `action.joints: joint "${names[bad]}" position ${parsed.data.joints[bad]} is not finite`;
+      else if (!Number.isFinite(parsed.data.gripper))
+        error = `action.gripper: ${parsed.data.gripper} is not finite`;
     }
     if (error || !parsed.success) {
       ep.rejected++;

@@ -1,7 +1,7 @@
 import { Matrix4, Vector3 } from 'three';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../src/errors.ts';
 import { poseError } from '../../src/control/Ik.ts';
+import { UserError } from '../../src/errors.ts';
 import { Rng } from '../core/Rng.ts';
 import { KinematicChain } from './KinematicChain.ts';
 import { loadRobot } from './RobotConfig.ts';
@@ -12,7 +12,20 @@ const pos = (m: Matrix4) => new Vector3().setFromMatrixPosition(m);
 /** Packs a Matrix4 as the row-major [R | t] that poseError takes. */
 function packed(m: Matrix4): Float64Array {
   const e = m.elements;
-  return Float64Array.from([e[0]!, e[4]!, e[8]!, e[12]!, e[1]!, e[5]!, e[9]!, e[13]!, e[2]!, e[6]!, e[10]!, e[14]!]);
+  return Float64Array.from([
+    e[0]!,
+    e[4]!,
+    e[8]!,
+    e[12]!,
+    e[1]!,
+    e[5]!,
+    e[9]!,
+    e[13]!,
+    e[2]!,
+    e[6]!,
+    e[10]!,
+    e[14]!,
+  ]);
 }
 
 /** Central-difference geometric Jacobian: linear from positions, angular from rotation vectors. */
@@ -41,7 +54,10 @@ describe('KinematicChain', () => {
     // ur_description's base_link is REP-103 aligned (X+ forward); base_link_inertia and "base" are
     // rotated by pi about Z (the UR controller's Base frame, X+ backwards). The textbook value
     // (-(a2+a3), -(d4+d6), d1-d5) holds in "base"; in base_link x and y change sign.
-    const inBase = new KinematicChain(urdf, 'base_link_inertia', 'tool0').fk(new Float64Array(6), new Matrix4());
+    const inBase = new KinematicChain(urdf, 'base_link_inertia', 'tool0').fk(
+      new Float64Array(6),
+      new Matrix4(),
+    );
     expect(pos(inBase).toArray()).toEqual([
       expect.closeTo(-(0.425 + 0.3922), 12),
       expect.closeTo(-(0.1333 + 0.0996), 12),
@@ -57,8 +73,15 @@ describe('KinematicChain', () => {
 
   it('Panda at zero: the flange is at (0.088, 0, 0.926) and the tcp 0.1034 below it, pointing down', () => {
     const { urdf, chain } = loadRobot('panda');
-    const flange = new KinematicChain(urdf, 'panda_link0', 'panda_link8').fk(new Float64Array(7), new Matrix4());
-    expect(pos(flange).toArray()).toEqual([expect.closeTo(0.088, 12), expect.closeTo(0, 12), expect.closeTo(0.926, 12)]);
+    const flange = new KinematicChain(urdf, 'panda_link0', 'panda_link8').fk(
+      new Float64Array(7),
+      new Matrix4(),
+    );
+    expect(pos(flange).toArray()).toEqual([
+      expect.closeTo(0.088, 12),
+      expect.closeTo(0, 12),
+      expect.closeTo(0.926, 12),
+    ]);
     const tcp = chain.fk(new Float64Array(7), new Matrix4());
     expect(pos(tcp).distanceTo(new Vector3(0.088, 0, 0.926 - 0.1034))).toBeLessThan(1e-12);
     const approach = new Vector3().setFromMatrixColumn(tcp, 2);
@@ -75,7 +98,14 @@ describe('KinematicChain', () => {
       'wrist_2_joint',
       'wrist_3_joint',
     ]);
-    expect(Array.from(chain.upper)).toEqual([2 * Math.PI, 2 * Math.PI, Math.PI, 2 * Math.PI, 2 * Math.PI, 2 * Math.PI]);
+    expect(Array.from(chain.upper)).toEqual([
+      2 * Math.PI,
+      2 * Math.PI,
+      Math.PI,
+      2 * Math.PI,
+      2 * Math.PI,
+      2 * Math.PI,
+    ]);
     expect(Array.from(chain.effort)).toEqual([150, 150, 150, 28, 28, 28]);
     const panda = loadRobot('panda').chain;
     expect(Array.from(panda.velocity)).toEqual([2.175, 2.175, 2.175, 2.175, 2.61, 2.61, 2.61]);

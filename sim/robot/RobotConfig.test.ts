@@ -59,7 +59,9 @@ describe('loadRobot', () => {
   });
 
   it('rejects an unknown key, naming the key and the file', () => {
-    const dir = variant('unknown-key', (y) => y.replace('max_width: 0.085', 'max_width: 0.085\n  colour: red'));
+    const dir = variant('unknown-key', (y) =>
+      y.replace('max_width: 0.085', 'max_width: 0.085\n  colour: red'),
+    );
     const e = userErrorOf(() => loadRobot('ur5e', dir));
     expect(e.source).toMatch(/ur5e[/\\]robot\.yaml$/);
     expect(e.message).toContain('gripper');
@@ -67,7 +69,9 @@ describe('loadRobot', () => {
   });
 
   it('rejects a home pose outside the joint limits, naming the joint', () => {
-    const dir = variant('home-out', (y) => y.replace(/home: \[[^\]]*\]/, 'home: [0, -1.5, 3.5, -1.5, -1.5, 0]'));
+    const dir = variant('home-out', (y) =>
+      y.replace(/home: \[[^\]]*\]/, 'home: [0, -1.5, 3.5, -1.5, -1.5, 0]'),
+    );
     const e = userErrorOf(() => loadRobot('ur5e', dir));
     expect(e.message).toContain('home.2: joint "elbow_joint" value 3.5 is outside its limits');
     expect(e.source).toMatch(/robot\.yaml$/);
@@ -82,20 +86,28 @@ describe('loadRobot', () => {
     const missing = variant('arm-missing', (y) => y.replace('  - wrist_3_joint', '  - wrist_4_joint'));
     expect(() => loadRobot('ur5e', missing)).toThrow(/arm_joints\.5: no joint "wrist_4_joint"/);
     const fixed = variant('arm-fixed', (y) => y.replace('  - wrist_3_joint', '  - flange-tool0'));
-    expect(() => loadRobot('ur5e', fixed)).toThrow(/joint "flange-tool0" is fixed; arm joints must be movable/);
+    expect(() => loadRobot('ur5e', fixed)).toThrow(
+      /joint "flange-tool0" is fixed; arm joints must be movable/,
+    );
   });
 
   it('rejects missing pad and tip links, and a max_width that disagrees with the finger limits', () => {
-    const pad = variant('pad', (y) => y.replace('pad_links: [left_pad, right_pad]', 'pad_links: [left_pad, nope]'));
+    const pad = variant('pad', (y) =>
+      y.replace('pad_links: [left_pad, right_pad]', 'pad_links: [left_pad, nope]'),
+    );
     expect(() => loadRobot('ur5e', pad)).toThrow(/gripper\.pad_links\.1: no link "nope"/);
     const tip = variant('tip', (y) => y.replace('tip_link: tcp', 'tip_link: tool1'));
     expect(() => loadRobot('ur5e', tip)).toThrow(/tip_link: no link "tool1"/);
     const width = variant('width', (y) => y.replace('max_width: 0.085', 'max_width: 0.1'));
-    expect(() => loadRobot('ur5e', width)).toThrow(/gripper\.max_width: 0\.1 m but joint "left_finger_joint" opens to 0\.0425 m/);
+    expect(() => loadRobot('ur5e', width)).toThrow(
+      /gripper\.max_width: 0\.1 m but joint "left_finger_joint" opens to 0\.0425 m/,
+    );
   });
 
   it('fills controller names and mount with their defaults when omitted', () => {
-    const dir = variant('defaults', (y) => y.replace(/controllers:[\s\S]*?(?=gripper:)/, '').replace(/mount:[\s\S]*$/, ''));
+    const dir = variant('defaults', (y) =>
+      y.replace(/controllers:[\s\S]*?(?=gripper:)/, '').replace(/mount:[\s\S]*$/, ''),
+    );
     const r = loadRobot('ur5e', dir);
     expect(r.config.controllers.gripper_controller).toBe('gripper_controller');
     expect(r.config.mount).toEqual({ xyz: [0, 0, 0], rpy: [0, 0, 0] });

@@ -101,7 +101,13 @@ export function parseRobotConfig(yamlText: string, source: string, urdf: UrdfRob
     throw new UserError(`invalid YAML: ${e instanceof Error ? e.message : String(e)}`, { source });
   }
   const r = RobotConfigSchema.safeParse(data, { reportInput: true });
-  if (!r.success) throw new UserError(formatZodIssues(r.error.issues), { source });
+  if (!r.success) {
+    // The input of an unrecognized-key issue is the whole parent object: the key name says enough.
+    const issues = r.error.issues.map((i) =>
+      i.code === 'unrecognized_keys' ? { ...i, input: undefined } : i,
+    );
+    throw new UserError(formatZodIssues(issues), { source });
+  }
   const config = r.data;
   const fail = (msg: string): never => {
     throw new UserError(msg, { source });
@@ -114,11 +120,14 @@ export function parseRobotConfig(yamlText: string, source: string, urdf: UrdfRob
     const j = joints.get(jn);
     if (j === undefined) fail(`arm_joints.${i}: no joint "${jn}" in ${urdf.source}`);
     if (j!.type === 'fixed' || j!.mimic !== undefined) {
-      fail(`arm_joints.${i}: joint "${jn}" is ${j!.mimic ? 'a mimic joint' : 'fixed'}; arm joints must be movable`);
+      fail(
+        `arm_joints.${i}: joint "${jn}" is ${j!.mimic ? 'a mimic joint' : 'fixed'}; arm joints must be movable`,
+      );
     }
   });
   const n = config.arm_joints.length;
-  if (config.home.length !== n) fail(`home: expected ${n} values (one per arm joint), got ${config.home.length}`);
+  if (config.home.length !== n)
+    fail(`home: expected ${n} values (one per arm joint), got ${config.home.length}`);
   if (config.max_acceleration.length !== n) {
     fail(`max_acceleration: expected ${n} values (one per arm joint), got ${config.max_acceleration.length}`);
   }
@@ -136,7 +145,9 @@ export function parseRobotConfig(yamlText: string, source: string, urdf: UrdfRob
     if (j!.type !== 'prismatic') fail(`gripper.joints.${i}: joint "${jn}" is ${j!.type}; expected prismatic`);
     const upper = j!.limit?.upper ?? 0;
     if (Math.abs(2 * upper - g.max_width) > 1e-6) {
-      fail(`gripper.max_width: ${g.max_width} m but joint "${jn}" opens to ${upper} m per finger (${2 * upper} m)`);
+      fail(
+        `gripper.max_width: ${g.max_width} m but joint "${jn}" opens to ${upper} m per finger (${2 * upper} m)`,
+      );
     }
   });
   g.pad_links.forEach((ln, i) => {
@@ -169,7 +180,9 @@ export function loadRobot(id: string, robotsDir: string = DEFAULT_ROBOTS_DIR): R
   const urdfFile = typeof pre?.urdf === 'string' && pre.urdf !== '' ? pre.urdf : 'robot.urdf';
   const urdfPath = join(dir, urdfFile);
   if (!existsSync(urdfPath)) {
-    throw new UserError(`urdf: file "${urdfFile}" not found next to robot.yaml`, { source: displayPath(yamlPath) });
+    throw new UserError(`urdf: file "${urdfFile}" not found next to robot.yaml`, {
+      source: displayPath(yamlPath),
+    });
   }
   const urdfText = readFileSync(urdfPath, 'utf8');
   const urdf = parseUrdf(urdfText, displayPath(urdfPath));

@@ -1,7 +1,7 @@
 import { Matrix4, Vector3 } from 'three';
 import { describe, expect, it } from 'vitest';
-import { originToMatrix4, type UrdfGeometry } from './Urdf.ts';
 import { loadRobot } from './RobotConfig.ts';
+import { originToMatrix4, type UrdfGeometry } from './Urdf.ts';
 
 const pos = (m: Matrix4) => new Vector3().setFromMatrixPosition(m);
 
@@ -16,7 +16,8 @@ function corners(g: UrdfGeometry): Vector3[] {
           ? [g.radius, g.radius, g.radius]
           : [0, 0, 0];
   const out: Vector3[] = [];
-  for (const sx of [-1, 1]) for (const sy of [-1, 1]) for (const sz of [-1, 1]) out.push(new Vector3(sx * hx, sy * hy, sz * hz));
+  for (const sx of [-1, 1])
+    for (const sy of [-1, 1]) for (const sz of [-1, 1]) out.push(new Vector3(sx * hx, sy * hy, sz * hz));
   return out;
 }
 
@@ -61,7 +62,10 @@ describe.each(['ur5e', 'panda'])('RobotTree (%s)', (id) => {
         expect(link.collisions).toHaveLength(1);
         const c = link.collisions[0]!;
         expect(c.geometry).toEqual({ type: 'box', size: [0.02, 0.012, 0.04] });
-        const inTcp = tcpInv.clone().multiply(tree.linkPose(pad)).multiply(originToMatrix4(c.origin, new Matrix4()));
+        const inTcp = tcpInv
+          .clone()
+          .multiply(tree.linkPose(pad))
+          .multiply(originToMatrix4(c.origin, new Matrix4()));
         const centre = pos(inTcp);
         const sign = side === 0 ? 1 : -1;
         // inner face = centre - half thickness toward the tcp's y = 0 plane
@@ -86,7 +90,10 @@ describe.each(['ur5e', 'panda'])('RobotTree (%s)', (id) => {
     expect(gripperLinks.length).toBeGreaterThan(0);
     for (const l of gripperLinks) {
       for (const c of urdf.links.get(l)!.collisions) {
-        const m = tcpInv.clone().multiply(tree.linkPose(l)).multiply(originToMatrix4(c.origin, new Matrix4()));
+        const m = tcpInv
+          .clone()
+          .multiply(tree.linkPose(l))
+          .multiply(originToMatrix4(c.origin, new Matrix4()));
         for (const corner of corners(c.geometry)) expect(corner.applyMatrix4(m).z).toBeLessThanOrEqual(-0.03);
       }
     }

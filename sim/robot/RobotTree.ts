@@ -48,9 +48,12 @@ export class RobotTree {
     this.rootLink = urdf.rootLink;
     for (const j of urdf.joints) {
       if (j.type === 'floating' || j.type === 'planar') {
-        throw new UserError(`joint "${j.name}" is ${j.type}; RobotTree supports revolute, continuous, prismatic, fixed`, {
-          source: urdf.source,
-        });
+        throw new UserError(
+          `joint "${j.name}" is ${j.type}; RobotTree supports revolute, continuous, prismatic, fixed`,
+          {
+            source: urdf.source,
+          },
+        );
       }
     }
     const movable = urdf.joints.filter((j) => j.type !== 'fixed' && j.mimic === undefined);
@@ -97,7 +100,11 @@ export class RobotTree {
       affineFromOrigin(j.origin, this.#origins, k * AFFINE_SIZE);
       this.#axes.set(j.axis, k * 3);
       this.#kinds[k] =
-        j.type === 'fixed' ? JointKind.Fixed : j.type === 'prismatic' ? JointKind.Prismatic : JointKind.Revolute;
+        j.type === 'fixed'
+          ? JointKind.Fixed
+          : j.type === 'prismatic'
+            ? JointKind.Prismatic
+            : JointKind.Revolute;
       if (j.type === 'fixed') return;
       const master = j.mimic ? j.mimic.joint : j.name;
       this.#source[k] = this.#movableIndex.get(master)!;

@@ -35,7 +35,11 @@ export class SimRobot {
   readonly #fingerSlots: number[];
   readonly #physics: PhysicsWorld;
 
-  constructor(description: RobotDescription, physics: PhysicsWorld, options: { graspAssist?: GraspAssistMode } = {}) {
+  constructor(
+    description: RobotDescription,
+    physics: PhysicsWorld,
+    options: { graspAssist?: GraspAssistMode } = {},
+  ) {
     this.description = description;
     this.#physics = physics;
     const { config, chain, tree, urdf } = description;
@@ -135,7 +139,10 @@ export class SimRobot {
   }
 }
 
-function assistOptions(mode: GraspAssistMode, physics: PhysicsWorld): { assist?: ParallelGripperOptions['assist'] } {
+function assistOptions(
+  mode: GraspAssistMode,
+  physics: PhysicsWorld,
+): { assist?: ParallelGripperOptions['assist'] } {
   if (mode === 'off') return {};
   const cable = physics.materials.cable;
   return {

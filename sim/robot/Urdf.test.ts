@@ -55,7 +55,10 @@ describe('parseUrdf', () => {
     const shoulderVisual = r.links.get('shoulder_link')!.visuals[0]!;
     expect(shoulderVisual.material).toEqual({ name: 'ur_grey', rgba: [0.72, 0.74, 0.76, 1] });
     expect(r.links.get('left_pad')!.collisions).toEqual([
-      { origin: { xyz: [0, 0.006, 0], rpy: [0, 0, 0] }, geometry: { type: 'box', size: [0.02, 0.012, 0.04] } },
+      {
+        origin: { xyz: [0, 0.006, 0], rpy: [0, 0, 0] },
+        geometry: { type: 'box', size: [0.02, 0.012, 0.04] },
+      },
     ]);
   });
 
@@ -90,7 +93,11 @@ describe('parseUrdf', () => {
   });
 
   const cases: Array<[string, string, string | RegExp]> = [
-    ['malformed XML', '<robot name="t"><link name="a"></robot>', /^robots\/x\/robot\.urdf: malformed XML at line 1/],
+    [
+      'malformed XML',
+      '<robot name="t"><link name="a"></robot>',
+      /^robots\/x\/robot\.urdf: malformed XML at line 1/,
+    ],
     ['a root element other than <robot>', '<model name="t"/>', 'root element must be <robot>'],
     [
       'an origin with two numbers',
@@ -112,14 +119,22 @@ describe('parseUrdf', () => {
       valid.replace('<parent link="base"/>', '<parent link="nope"/>'),
       'joint "elbow_joint" <parent link="nope">: no such link',
     ],
-    ['a missing child link', valid.replace('<child link="arm"/>', '<child link="ghost"/>'), '<child link="ghost">: no such link'],
+    [
+      'a missing child link',
+      valid.replace('<child link="arm"/>', '<child link="ghost"/>'),
+      '<child link="ghost">: no such link',
+    ],
     ['a duplicate link name', doc(`${JOINT}<link name="arm"/>`), 'link "arm": duplicate link name "arm"'],
     [
       'a duplicate joint name',
       doc(`${JOINT}<link name="c"/>${JOINT.replace('"base"', '"arm"').replace('"arm"/>', '"c"/>')}`),
       'joint "elbow_joint": duplicate joint name "elbow_joint"',
     ],
-    ['two root links', doc(`${JOINT}<link name="loose"/>`), 'kinematic tree has 2 root links ("base", "loose")'],
+    [
+      'two root links',
+      doc(`${JOINT}<link name="loose"/>`),
+      'kinematic tree has 2 root links ("base", "loose")',
+    ],
     [
       'a cycle with no root',
       doc(`${JOINT}<joint name="back" type="fixed"><parent link="arm"/><child link="base"/></joint>`),
@@ -134,7 +149,9 @@ describe('parseUrdf', () => {
     ],
     [
       'a link with two parents',
-      doc(`${JOINT}<link name="c"/><joint name="k" type="fixed"><parent link="c"/><child link="arm"/></joint>`),
+      doc(
+        `${JOINT}<link name="c"/><joint name="k" type="fixed"><parent link="c"/><child link="arm"/></joint>`,
+      ),
       'joint "k": link "arm" already has a parent joint "elbow_joint"',
     ],
     [
@@ -206,7 +223,8 @@ describe('parseUrdf', () => {
     try {
       robot = parseUrdf(text, SRC);
     } catch (e) {
-      if (!(e instanceof UserError)) throw new Error(`non-UserError ${String(e)} for input ${JSON.stringify(text.slice(0, 400))}`);
+      if (!(e instanceof UserError))
+        throw new Error(`non-UserError ${String(e)} for input ${JSON.stringify(text.slice(0, 400))}`);
       expect(e.message.startsWith(`${SRC}: `)).toBe(true);
       return;
     }
@@ -215,20 +233,60 @@ describe('parseUrdf', () => {
 
   it('never throws anything but UserError on random text (fuzz)', () => {
     const xmlish = fc.array(
-      fc.constantFrom('<robot', '<link', '<joint', ' name="a"', ' type="fixed"', '>', '/>', '</robot>', '<origin xyz="1 2 3"/>', '"', '<', '&amp;', '<!--', '-->', '<![CDATA[', 'x'),
+      fc.constantFrom(
+        '<robot',
+        '<link',
+        '<joint',
+        ' name="a"',
+        ' type="fixed"',
+        '>',
+        '/>',
+        '</robot>',
+        '<origin xyz="1 2 3"/>',
+        '"',
+        '<',
+        '&amp;',
+        '<!--',
+        '-->',
+        '<![CDATA[',
+        'x',
+      ),
       { maxLength: 30 },
     );
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 200 }), xmlish.map((a) => a.join(''))), (text) => {
-        parsesOrUserError(text);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          xmlish.map((a) => a.join('')),
+        ),
+        (text) => {
+          parsesOrUserError(text);
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it('never throws anything but UserError on mutations of the real URDFs (fuzz)', () => {
     const texts = [urdfText('ur5e'), urdfText('panda'), valid];
-    const garbage = fc.constantFrom('', 'nan', 'NaN', 'inf', '-Infinity', '1e999', 'abc', '1 2', '1 2 3 4', '0x10', '--1', ' ', '"', '<', '-1', '0');
+    const garbage = fc.constantFrom(
+      '',
+      'nan',
+      'NaN',
+      'inf',
+      '-Infinity',
+      '1e999',
+      'abc',
+      '1 2',
+      '1 2 3 4',
+      '0x10',
+      '--1',
+      ' ',
+      '"',
+      '<',
+      '-1',
+      '0',
+    );
     type Mutation =
       | { kind: 'deleteAttr'; at: number }
       | { kind: 'garbleNumber'; at: number; with: string }
@@ -251,15 +309,21 @@ describe('parseUrdf', () => {
           ? pick(/\s[\w:-]+="[^"]*"/g)
           : m.kind === 'garbleNumber'
             ? pick(/-?\d+(\.\d+)?(e-?\d+)?/g)
-            : pick(/<(visual|collision|inertial|origin|axis|limit|mimic|parent|child|geometry|link|joint|material)\b[^>]*\/>/g);
+            : pick(
+                /<(visual|collision|inertial|origin|axis|limit|mimic|parent|child|geometry|link|joint|material)\b[^>]*\/>/g,
+              );
       if (!hit) return text;
       const replacement = m.kind === 'garbleNumber' ? m.with : '';
       return text.slice(0, hit.index) + replacement + text.slice(hit.index + hit[0].length);
     };
     fc.assert(
-      fc.property(fc.constantFrom(...texts), fc.array(mutation, { minLength: 1, maxLength: 4 }), (text, ms) => {
-        parsesOrUserError(ms.reduce(apply, text));
-      }),
+      fc.property(
+        fc.constantFrom(...texts),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        (text, ms) => {
+          parsesOrUserError(ms.reduce(apply, text));
+        },
+      ),
       { numRuns: 400 },
     );
   });

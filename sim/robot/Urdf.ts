@@ -291,7 +291,9 @@ export function parseUrdf(xmlText: string, source: string): UrdfRobot {
     const name = visual.material!.name;
     const known = name === undefined ? undefined : materials.get(name);
     if (known === undefined) {
-      fail(`${where}: material ${name === undefined ? 'has no name and no <color>' : `"${name}" is not defined`}`);
+      fail(
+        `${where}: material ${name === undefined ? 'has no name and no <color>' : `"${name}" is not defined`}`,
+      );
     }
     visual.material = { ...known };
   }
@@ -413,9 +415,12 @@ function findRoot(links: Map<string, UrdfLink>, joints: UrdfJoint[], fail: (m: s
     else children.set(j.parent, [j.child]);
   }
   const roots = [...links.keys()].filter((l) => !parentOf.has(l));
-  if (roots.length === 0) fail('kinematic tree has no root link: every link is a child, so the joints form a cycle');
+  if (roots.length === 0)
+    fail('kinematic tree has no root link: every link is a child, so the joints form a cycle');
   if (roots.length > 1) {
-    fail(`kinematic tree has ${roots.length} root links (${roots.map((r) => `"${r}"`).join(', ')}); expected one`);
+    fail(
+      `kinematic tree has ${roots.length} root links (${roots.map((r) => `"${r}"`).join(', ')}); expected one`,
+    );
   }
   const root = roots[0]!;
   const seen = new Set<string>([root]);
@@ -454,7 +459,8 @@ function check<T extends z.ZodType>(schema: T, value: unknown, where: string, so
   let attribute: string | undefined;
   for (const seg of issue.path) {
     parent = node;
-    node = typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[seg] : undefined;
+    node =
+      typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[seg] : undefined;
     if (typeof seg === 'string' && seg.startsWith('@_')) attribute = seg.slice(2);
     else if (typeof seg === 'string') elements.push(`<${seg}>`);
     else if (typeof seg === 'number') elements.push(`#${seg + 1}`);
@@ -487,7 +493,10 @@ class Ctx {
   }
 
   numbers(text: string, count: number, where: string): number[] {
-    const parts = text.trim().split(/\s+/).filter((p) => p !== '');
+    const parts = text
+      .trim()
+      .split(/\s+/)
+      .filter((p) => p !== '');
     const values = parts.map((p) => (NUMBER_RE.test(p) ? Number(p) : Number.NaN));
     if (parts.length !== count || values.some((v) => !Number.isFinite(v))) {
       this.fail(`${where}: expected ${count === 1 ? 'a number' : `${count} numbers`}, got "${text}"`);

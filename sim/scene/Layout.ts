@@ -50,13 +50,13 @@ export class Layout {
       const cx = Math.floor((x - xr[0]) / cell);
       const cy = Math.floor((y - yr[0]) / cell);
       if (((cx + cy) & 1) !== parity) continue;
-      const free = this.placed.every(
-        (p) => Math.hypot(p.x - x, p.y - y) >= p.radius + radius + clearance,
-      );
+      const free = this.placed.every((p) => Math.hypot(p.x - x, p.y - y) >= p.radius + radius + clearance);
       if (!free) continue;
       this.placed.push({ x, y, radius });
       return { x, y };
     }
-    throw new Error(`layout: no free position for radius ${radius} m after 3000 attempts (scene too crowded)`);
+    throw new Error(
+      `layout: no free position for radius ${radius} m after 3000 attempts (scene too crowded)`,
+    );
   }
 }

@@ -1,4 +1,4 @@
-import * as CANNON from 'cannon-es';
+import type * as CANNON from 'cannon-es';
 import type { ColorName } from './colors.ts';
 
 export type Vec3 = [number, number, number];

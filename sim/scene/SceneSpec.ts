@@ -72,7 +72,7 @@ export const TABLETOP_SCENE: SceneSpec = {
   block: { size: [0.038, 0.042], mass: 0.1, friction: 0.5 },
   bowl: { innerSize: [0.11, 0.13], wallHeight: 0.04, wallThickness: 0.01 },
   zone: { size: [0.1, 0.12] },
-  cable: { segments: 36, spacing: 0.02, radius: 0.008, segmentMass: 0.008 },
+  cable: { segments: 44, spacing: 0.02, radius: 0.008, segmentMass: 0.008 },
   clip: { slotWidth: 0.03, postHeight: 0.04, postWidth: 0.015, postLength: 0.03 },
 };
 
@@ -98,6 +98,7 @@ export function parseSceneSpec(text: string, source: string): SceneSpec {
     throw new UserError(`invalid YAML: ${(err as Error).message}`, { source });
   }
   const result = SceneSpecSchema.safeParse(raw);
-  if (!result.success) throw new UserError(`invalid scene spec: ${formatZodIssues(result.error.issues)}`, { source });
+  if (!result.success)
+    throw new UserError(`invalid scene spec: ${formatZodIssues(result.error.issues)}`, { source });
   return result.data;
 }

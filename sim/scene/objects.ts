@@ -3,7 +3,8 @@ import { CollisionGroup } from '../core/PhysicsWorld.ts';
 import type { ColorName } from './colors.ts';
 import type { SceneObject, ShapePart, Vec3 } from './SceneObject.ts';
 
-const OBJECT_MASK = CollisionGroup.STATIC | CollisionGroup.ROBOT | CollisionGroup.OBJECT | CollisionGroup.CABLE;
+const OBJECT_MASK =
+  CollisionGroup.STATIC | CollisionGroup.ROBOT | CollisionGroup.OBJECT | CollisionGroup.CABLE;
 
 /**
  * Sleep thresholds for blocks. A body sleeps after `sleepTimeLimit` s below

@@ -41,7 +41,9 @@ export function evaluateGoal(goal: Goal, scene: Scene, robot: SimRobot, record: 
     }
     case 'stack_all': {
       const objs = objectsOf(scene, goal.objects);
-      const isStacked = permutations(objs).some((order) => order.every((o, i) => i === 0 || isOn(o, order[i - 1]!)));
+      const isStacked = permutations(objs).some((order) =>
+        order.every((o, i) => i === 0 || isOn(o, order[i - 1]!)),
+      );
       return finish({ isStacked }, robot, objs, isStacked);
     }
     case 'push': {
@@ -77,7 +79,11 @@ export function evaluateGoal(goal: Goal, scene: Scene, robot: SimRobot, record: 
     }
     case 'chain': {
       const done = record.subtasksCompleted;
-      return { success: done === goal.subtasks.length, subtasksCompleted: done, subtasksTotal: goal.subtasks.length };
+      return {
+        success: done === goal.subtasks.length,
+        subtasksCompleted: done,
+        subtasksTotal: goal.subtasks.length,
+      };
     }
   }
 }
@@ -90,10 +96,17 @@ function finish(
 ): Checks {
   const isReleasedNow = isReleased(robot, objects);
   const staticNow = objects.every(isStatic);
-  return { success: achieved && isReleasedNow && staticNow, ...checks, isReleased: isReleasedNow, isStatic: staticNow };
+  return {
+    success: achieved && isReleasedNow && staticNow,
+    ...checks,
+    isReleased: isReleasedNow,
+    isStatic: staticNow,
+  };
 }
 
 function permutations<T>(items: T[]): T[][] {
   if (items.length <= 1) return [items];
-  return items.flatMap((x, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((p) => [x, ...p]));
+  return items.flatMap((x, i) =>
+    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((p) => [x, ...p]),
+  );
 }

@@ -6,6 +6,6 @@ import './templates/sort.ts';
 import './templates/cableRoute.ts';
 import './templates/chain.ts';
 
-export type { Goal, GoalType } from './Goal.ts';
 export { type Checks, evaluateGoal } from './evaluateGoal.ts';
+export type { Goal, GoalType } from './Goal.ts';
 export { getTask, listTaskIds, registerTask, type TaskTemplate } from './Task.ts';

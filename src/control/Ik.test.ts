@@ -119,7 +119,11 @@ describe('solveIk', () => {
         for (let y = -0.3; y <= 0.3001; y += 0.15) {
           for (const z of [0.02, 0.15, 0.3]) {
             const target = new Matrix4().makeRotationX(Math.PI).setPosition(x, y, z);
-            const r = solveIk(chain, target, { seed, rest: chain.dof > 6 ? config.home : undefined, restarts: 20 });
+            const r = solveIk(chain, target, {
+              seed,
+              rest: chain.dof > 6 ? config.home : undefined,
+              restarts: 20,
+            });
             expect(r.converged, `${id} (${x}, ${y}, ${z})`).toBe(true);
             seed = r.q;
           }

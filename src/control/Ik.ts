@@ -15,8 +15,8 @@
  * An IK iteration allocates nothing; a solve allocates its result.
  */
 import type { Matrix4 } from 'three';
-import type { KinematicChain } from '../../sim/robot/KinematicChain.ts';
 import { Rng } from '../../sim/core/Rng.ts';
+import type { KinematicChain } from '../../sim/robot/KinematicChain.ts';
 
 export interface IkOptions {
   /** Initial joint values (rad or m), length dof. Usually the current joint state. @default mid-range of the limits */
@@ -172,7 +172,16 @@ export function solveIk(chain: KinematicChain, target: Matrix4, options: IkOptio
       }
     }
     // Restarts look for any solution: the rest pull would drag them back to where the seed failed.
-    const r = iterate(chain, ws, start, attempt === 0 ? options.rest : undefined, options, maxIterations, tolP, tolR);
+    const r = iterate(
+      chain,
+      ws,
+      start,
+      attempt === 0 ? options.rest : undefined,
+      options,
+      maxIterations,
+      tolP,
+      tolR,
+    );
     iterations += r.iterations;
     const cost = r.positionError / tolP + r.orientationError / tolR;
     if (r.converged || cost < bestCost) {
@@ -283,7 +292,7 @@ function iterate(
     const scale = maxStep > 0.5 ? 0.5 / maxStep : 1;
     for (let i = 0; i < n; i++) {
       const v = q[i]! + scale * dq[i]!;
-      q[i] = v < lower[i]! ? lower[i]! : v > upper[i]! ? upper[i]! : v;
+      q[i] = Math.min(upper[i]!, Math.max(lower[i]!, v));
     }
   }
   q.set(best);

@@ -8,16 +8,18 @@ const limits = { lower: [-6.28, -6.28, -3.14], upper: [6.28, 6.28, 3.14] };
 describe('joint command limits', () => {
   it("rejects NaN joint commands with the joint's name", () => {
     expect(() => assertFiniteJointValues(names, [0, 0, Number.NaN])).toThrow(UserError);
-    expect(() => assertFiniteJointValues(names, [0, 0, Number.NaN])).toThrow('joint "elbow_joint" position NaN');
+    expect(() => assertFiniteJointValues(names, [0, 0, Number.NaN])).toThrow(
+      'joint "elbow_joint" position NaN',
+    );
   });
 
   it('rejects ±Infinity and names the quantity and the source', () => {
-    expect(() => assertFiniteJointValues(names, [Number.POSITIVE_INFINITY, 0, 0], 'velocity', '/cmd')).toThrow(
-      '/cmd: joint "shoulder_pan_joint" velocity Infinity',
-    );
-    expect(() => checkJointCommand(names, [0, Number.NEGATIVE_INFINITY, 0], limits, new Float64Array(3))).toThrow(
-      'joint "shoulder_lift_joint" position -Infinity',
-    );
+    expect(() =>
+      assertFiniteJointValues(names, [Number.POSITIVE_INFINITY, 0, 0], 'velocity', '/cmd'),
+    ).toThrow('/cmd: joint "shoulder_pan_joint" velocity Infinity');
+    expect(() =>
+      checkJointCommand(names, [0, Number.NEGATIVE_INFINITY, 0], limits, new Float64Array(3)),
+    ).toThrow('joint "shoulder_lift_joint" position -Infinity');
   });
 
   it('rejects a command of the wrong length, listing the expected joints', () => {

@@ -72,7 +72,7 @@ export function clampToLimits(
     const v = q[i]!;
     const lo = lower[i]!;
     const hi = upper[i]!;
-    const c = v < lo ? lo : v > hi ? hi : v;
+    const c = Math.min(hi, Math.max(lo, v));
     const hit = c !== v;
     if (hit) count++;
     if (clampedMask) clampedMask[i] = hit ? 1 : 0;
@@ -96,7 +96,7 @@ export function checkJointCommand(
   let count = 0;
   for (let i = 0; i < names.length; i++) {
     const v = q[i]!;
-    const c = v < limits.lower[i]! ? limits.lower[i]! : v > limits.upper[i]! ? limits.upper[i]! : v;
+    const c = Math.min(limits.upper[i]!, Math.max(limits.lower[i]!, v));
     if (c !== v) count++;
     out[i] = c;
   }

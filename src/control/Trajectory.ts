@@ -69,12 +69,14 @@ export function planTrajectory(
     const v = limits.velocity[j]!;
     const a = limits.acceleration[j]!;
     if (!(v > 0 && Number.isFinite(v))) throw new UserError(`planTrajectory: joint ${j} velocity limit ${v}`);
-    if (!(a > 0 && Number.isFinite(a))) throw new UserError(`planTrajectory: joint ${j} acceleration limit ${a}`);
+    if (!(a > 0 && Number.isFinite(a)))
+      throw new UserError(`planTrajectory: joint ${j} acceleration limit ${a}`);
   }
   const m = waypoints.length;
   const points = new Float64Array(m * n);
   waypoints.forEach((w, k) => {
-    if (w.length !== n) throw new UserError(`planTrajectory: waypoint ${k} has ${w.length} values, expected ${n}`);
+    if (w.length !== n)
+      throw new UserError(`planTrajectory: waypoint ${k} has ${w.length} values, expected ${n}`);
     for (let j = 0; j < n; j++) {
       const v = w[j]!;
       if (!Number.isFinite(v)) throw new UserError(`planTrajectory: waypoint ${k} joint ${j} value ${v}`);
@@ -124,7 +126,7 @@ export function planTrajectory(
     duration: total,
     waypointTimes: times,
     sample(t: number, outPos: Float64Array, outVel?: Float64Array, outAcc?: Float64Array): void {
-      const tc = t > 0 ? (t < total ? t : total) : 0;
+      const tc = t > 0 ? Math.min(t, total) : 0; // NaN -> 0
       if (segs === 0 || tc >= total) {
         for (let j = 0; j < n; j++) outPos[j] = points[(m - 1) * n + j]!;
         outVel?.fill(0, 0, n);

@@ -91,7 +91,8 @@ export function describeEpisode(spec: EpisodeSpec): { instruction: string; goal:
 /** Task ids of a suite; throws UserError for an unknown suite, naming the known ones. */
 export function listTasks(suite: string): string[] {
   const tasks = SUITES[suite];
-  if (!tasks) throw new UserError(`unknown suite "${suite}"; known suites: ${Object.keys(SUITES).join(', ')}`);
+  if (!tasks)
+    throw new UserError(`unknown suite "${suite}"; known suites: ${Object.keys(SUITES).join(', ')}`);
   return tasks();
 }
 
@@ -105,7 +106,8 @@ export function validateSpecNames(task: string, robot: string, policy: string): 
   const tasks = listTaskIds();
   if (!tasks.includes(task)) throw new UserError(`unknown task "${task}"; known tasks: ${tasks.join(', ')}`);
   const robots = listRobots();
-  if (!robots.includes(robot)) throw new UserError(`unknown robot "${robot}"; known robots: ${robots.join(', ')}`);
+  if (!robots.includes(robot))
+    throw new UserError(`unknown robot "${robot}"; known robots: ${robots.join(', ')}`);
   if (!(POLICIES as readonly string[]).includes(policy)) {
     throw new UserError(`unknown policy "${policy}"; known policies: ${POLICIES.join(', ')}`);
   }

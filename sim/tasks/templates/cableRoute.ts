@@ -37,10 +37,10 @@ registerTask({
       material: scene.physics.materials.cable,
     });
     scene.add(cable, constraints);
-    const offset = ctx.split === 'seen' ? rng.uniform(0.1, 0.13) : rng.uniform(0.13, 0.15);
+    const offset = ctx.split === 'seen' ? rng.uniform(0.08, 0.11) : rng.uniform(0.11, 0.13);
     const labels = rng.shuffle(['A', 'B', 'C']);
     const clips = labels.map((label, i) => {
-      const along = 0.13 + 0.14 * i + rng.uniform(-0.015, 0.015);
+      const along = 0.12 + 0.12 * i + rng.uniform(-0.015, 0.015);
       return scene.add(
         createClip({
           id: `clip_${label}`,

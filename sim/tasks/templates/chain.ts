@@ -16,7 +16,11 @@ const JOINERS = [', then ', ', and then ', '. After that, ', ', then '] as const
 registerTask({
   id: 'chain',
   description: 'Two to five pick-place, push and stack subtasks in one instruction.',
-  phrasings: ['{subtask}, then {subtask}', '{subtask}, and then {subtask}', '{subtask}. After that, {subtask}'],
+  phrasings: [
+    '{subtask}, then {subtask}',
+    '{subtask}, and then {subtask}',
+    '{subtask}. After that, {subtask}',
+  ],
   timeLimitSeconds: (goal) => (goal.type === 'chain' ? 8 + 22 * goal.subtasks.length : 60),
   build(ctx) {
     const { rng } = ctx;

@@ -13,7 +13,10 @@ export function buildPush(ctx: TaskBuildContext): TaskSetup {
   const block = spawnBlock(ctx, ctx.colors.take('block'));
   const zone = spawnZone(ctx, ctx.colors.take('zone'));
   const goal: Goal = { type: 'push', object: block.id, zone: zone.id };
-  return { goal, instruction: fill(ctx.rng.pick(PUSH_PHRASINGS), { object: block.className, zone: zone.className }) };
+  return {
+    goal,
+    instruction: fill(ctx.rng.pick(PUSH_PHRASINGS), { object: block.className, zone: zone.className }),
+  };
 }
 
 registerTask({

@@ -46,6 +46,9 @@ registerTask({
   timeLimitSeconds: () => 45,
   build(ctx) {
     const blocks = [0, 1, 2].map(() => spawnBlock(ctx, ctx.colors.take('block')));
-    return { goal: { type: 'stack_all', objects: blocks.map((b) => b.id) }, instruction: ctx.rng.pick(STACK_ALL_PHRASINGS) };
+    return {
+      goal: { type: 'stack_all', objects: blocks.map((b) => b.id) },
+      instruction: ctx.rng.pick(STACK_ALL_PHRASINGS),
+    };
   },
 });

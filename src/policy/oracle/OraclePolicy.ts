@@ -1,6 +1,6 @@
 import { Matrix4, Quaternion, Vector3 } from 'three';
-import type { Action, ObjectObservation, Observation } from '../../../sim/Env.ts';
 import { Rng } from '../../../sim/core/Rng.ts';
+import type { Action, ObjectObservation, Observation } from '../../../sim/Env.ts';
 import type { RobotDescription } from '../../../sim/robot/RobotConfig.ts';
 import { originToMatrix4 } from '../../../sim/robot/Urdf.ts';
 import type { Goal } from '../../../sim/tasks/Goal.ts';
@@ -154,7 +154,10 @@ export class OraclePolicy {
       yield* this.#wait(0.3);
       const t = this.#object(topId);
       const b = this.#object(baseId);
-      if (Math.hypot(t.position[0] - b.position[0], t.position[1] - b.position[1]) < b.size[0] / 2 && t.position[2] > b.position[2] + b.size[2] * 0.75)
+      if (
+        Math.hypot(t.position[0] - b.position[0], t.position[1] - b.position[1]) < b.size[0] / 2 &&
+        t.position[2] > b.position[2] + b.size[2] * 0.75
+      )
         return;
     }
     throw new OracleFailure(`could not stack ${topId} on ${baseId} in ${MAX_ATTEMPTS} attempts`);
@@ -216,7 +219,7 @@ export class OraclePolicy {
       let yaw = Math.atan2(uy, ux);
       if (yaw > Math.PI / 2) yaw -= Math.PI;
       if (yaw < -Math.PI / 2) yaw += Math.PI;
-      const back = obj.size[0] / 2 * Math.SQRT2 + 0.01 + 0.012;
+      const back = (obj.size[0] / 2) * Math.SQRT2 + 0.01 + 0.012;
       const sx = obj.position[0] - ux * back;
       const sy = obj.position[1] - uy * back;
       const contact = obj.size[0] / 2 + 0.01;
@@ -232,66 +235,83 @@ export class OraclePolicy {
       yield* this.#moveTo(this.#pos.x, this.#pos.y, SAFE_Z, yaw, APPROACH_SPEED);
     }
     const obj = this.#object(id);
-    if (Math.hypot(zone.position[0] - obj.position[0], zone.position[1] - obj.position[1]) > zone.size[0] / 2) {
+    if (
+      Math.hypot(zone.position[0] - obj.position[0], zone.position[1] - obj.position[1]) >
+      zone.size[0] / 2
+    ) {
       throw new OracleFailure(`could not push ${id} into ${zoneId}`);
     }
   }
 
   /**
-   * Routes the cable through the clips in order. For each clip it picks the
-   * segment that leaves 25% slack from the last fixed point, lifts it over the
-   * clip and drops it into the slot; a closed-finger poke seats it if needed.
+   * Routes the cable through the clips in order. For a clip it picks the segment that
+   * leaves 40% slack from the last routed point, lifts it over the clip, drops it into
+   * the slot and seats it with a closed-finger poke. After each clip it checks every
+   * clip so far and goes back to the first one the cable has left.
    */
   *#routeCable(cableId: string, clipIds: string[]): Script {
-    let fixedIndex = 0;
-    for (const clipId of clipIds) {
-      let done = false;
-      for (let attempt = 0; attempt < MAX_ATTEMPTS && !done; attempt++) {
-        const cable = this.#object(cableId);
-        const clip = this.#object(clipId);
-        const segs = cable.segments!;
-        const from = segs[fixedIndex]!;
-        const dist = Math.hypot(clip.position[0] - from[0], clip.position[1] - from[1]);
-        const spacing = Math.hypot(segs[1]![0] - segs[0]![0], segs[1]![1] - segs[0]![1]);
-        const j = Math.min(segs.length - 2, fixedIndex + Math.ceil((1.25 * dist) / spacing));
-        const p = segs[j]!;
-        const prev = segs[j - 1]!;
-        const next = segs[j + 1]!;
-        const yaw = foldHalfTurn(Math.atan2(next[1] - prev[1], next[0] - prev[0]));
-        this.#grip = 0.032;
-        yield* this.#moveTo(this.#pos.x, this.#pos.y, Math.max(this.#pos.z, SAFE_Z), this.#yaw, FREE_SPEED);
-        yield* this.#moveTo(p[0], p[1], SAFE_Z, yaw, FREE_SPEED);
-        yield* this.#moveTo(p[0], p[1], p[2] + 0.016, yaw, APPROACH_SPEED);
-        yield* this.#settle();
-        yield* this.#close();
-        if (!this.#obs.gripper.grasping) {
-          this.#grip = 0.032;
-          yield* this.#moveTo(this.#pos.x, this.#pos.y, SAFE_Z, this.#yaw, APPROACH_SPEED);
-          continue;
-        }
-        const slotYaw = foldHalfTurn(clip.yaw);
-        yield* this.#moveTo(this.#pos.x, this.#pos.y, 0.1, this.#yaw, APPROACH_SPEED);
-        yield* this.#moveTo(clip.position[0], clip.position[1], 0.1, slotYaw, CARRY_SPEED * 0.6);
-        yield* this.#moveTo(clip.position[0], clip.position[1], 0.075, slotYaw, APPROACH_SPEED);
-        yield* this.#settle();
-        this.#grip = 0.032;
-        yield* this.#wait(0.5);
-        yield* this.#moveTo(clip.position[0], clip.position[1], 0.1, slotYaw, APPROACH_SPEED);
-        if (this.#segmentInClip(cableId, clipId) < 0) {
-          // Seat it: poke straight down into the slot with closed fingers.
-          this.#grip = 0;
-          yield* this.#wait(0.3);
-          yield* this.#moveTo(clip.position[0], clip.position[1], 0.04, slotYaw, APPROACH_SPEED);
-          yield* this.#moveTo(clip.position[0], clip.position[1], 0.1, slotYaw, APPROACH_SPEED);
-        }
-        const k = this.#segmentInClip(cableId, clipId);
-        if (k > fixedIndex) {
-          fixedIndex = k;
-          done = true;
-        }
-      }
-      if (!done) throw new OracleFailure(`could not route the cable through ${clipId}`);
+    let c = 0;
+    let budget = 3 * clipIds.length;
+    while (c < clipIds.length) {
+      if (budget-- <= 0) throw new OracleFailure(`could not route the cable through ${clipIds[c]}`);
+      const fixedIndex = c === 0 ? 0 : Math.max(0, this.#segmentInClip(cableId, clipIds[c - 1]!));
+      yield* this.#routeThrough(cableId, clipIds[c]!, fixedIndex);
+      const indices = clipIds.slice(0, c + 1).map((id) => this.#segmentInClip(cableId, id));
+      const lost = indices.findIndex((k, i) => k < 0 || (i > 0 && k <= indices[i - 1]!));
+      c = lost < 0 ? c + 1 : lost;
     }
+  }
+
+  /** One attempt to put the cable through one clip, from the segment after `fixedIndex`. */
+  *#routeThrough(cableId: string, clipId: string, fixedIndex: number): Script {
+    const cable = this.#object(cableId);
+    const clip = this.#object(clipId);
+    const segs = cable.segments!;
+    const from = segs[fixedIndex]!;
+    const dist = Math.hypot(clip.position[0] - from[0], clip.position[1] - from[1]);
+    const spacing = Math.hypot(segs[1]![0] - segs[0]![0], segs[1]![1] - segs[0]![1]);
+    // Enough cable between the last routed point and the grasped segment that it stays
+    // slack both where the segment lies now and over the clip, lifted: a taut cable
+    // pulls the last routed segment up out of its (open-topped) slot.
+    let j = fixedIndex + 1;
+    while (j < segs.length - 2) {
+      const arc = (j - fixedIndex) * spacing;
+      const now = Math.hypot(segs[j]![0] - from[0], segs[j]![1] - from[1]);
+      // Over the clip the segment is lifted ~7 cm; on the way there the gripper is never
+      // farther from the fixed point than it is now or at the clip (a straight carry).
+      const overClip = Math.hypot(dist, 0.07);
+      if (arc >= 1.2 * overClip + 0.03 && (fixedIndex === 0 || arc >= now + 0.05)) break;
+      j++;
+    }
+    const p = segs[j]!;
+    const prev = segs[j - 1]!;
+    const next = segs[j + 1]!;
+    const yaw = foldHalfTurn(Math.atan2(next[1] - prev[1], next[0] - prev[0]));
+    this.#grip = 0.032;
+    yield* this.#moveTo(this.#pos.x, this.#pos.y, Math.max(this.#pos.z, SAFE_Z), this.#yaw, FREE_SPEED);
+    yield* this.#moveTo(p[0], p[1], SAFE_Z, yaw, FREE_SPEED);
+    yield* this.#moveTo(p[0], p[1], p[2] + 0.016, yaw, APPROACH_SPEED);
+    yield* this.#settle();
+    yield* this.#close();
+    if (!this.#obs.gripper.grasping) {
+      this.#grip = 0.032;
+      yield* this.#moveTo(this.#pos.x, this.#pos.y, SAFE_Z, this.#yaw, APPROACH_SPEED);
+      return;
+    }
+    const slotYaw = foldHalfTurn(clip.yaw);
+    const [cx, cy] = clip.position;
+    yield* this.#moveTo(this.#pos.x, this.#pos.y, 0.075, this.#yaw, APPROACH_SPEED);
+    yield* this.#moveTo(cx, cy, 0.075, slotYaw, CARRY_SPEED * 0.6);
+    yield* this.#moveTo(cx, cy, 0.072, slotYaw, APPROACH_SPEED);
+    yield* this.#settle();
+    this.#grip = 0.032;
+    yield* this.#wait(0.4);
+    yield* this.#moveTo(cx, cy, 0.09, slotYaw, APPROACH_SPEED);
+    // Seat it: poke straight down into the slot with closed fingers (they fit between the posts).
+    this.#grip = 0;
+    yield* this.#wait(0.3);
+    yield* this.#moveTo(cx, cy, 0.045, slotYaw, APPROACH_SPEED);
+    yield* this.#moveTo(cx, cy, 0.09, slotYaw, APPROACH_SPEED);
   }
 
   // ---- motion primitives ---------------------------------------------------
@@ -303,7 +323,11 @@ export class OraclePolicy {
     const goal = new Vector3(x, y, z);
     const length = start.distanceTo(goal);
     const dyaw = wrapAngle(yaw - startYaw);
-    const duration = Math.max(profileDuration(length, speed, CART_ACCEL), Math.abs(dyaw) / YAW_SPEED, this.#dt);
+    const duration = Math.max(
+      profileDuration(length, speed, CART_ACCEL),
+      Math.abs(dyaw) / YAW_SPEED,
+      this.#dt,
+    );
     const steps = Math.ceil(duration / this.#dt);
     const p = new Vector3();
     for (let i = 1; i <= steps; i++) {
@@ -380,14 +404,21 @@ export class OraclePolicy {
 
   /** The quadrant spot in the bowl farthest from blocks already in it (world x, y). */
   #freeSpotInBowl(bowl: ObjectObservation, exclude: string): [number, number] {
-    const inside = this.#obs.objects.filter((o) => o.kind === 'block' && o.id !== exclude && this.#inBowl(o, bowl));
+    const inside = this.#obs.objects.filter(
+      (o) => o.kind === 'block' && o.id !== exclude && this.#inBowl(o, bowl),
+    );
     if (inside.length === 0) return [bowl.position[0], bowl.position[1]];
     const q = (bowl.innerSize ?? bowl.size[0]) / 4;
     const c = Math.cos(bowl.yaw);
     const s = Math.sin(bowl.yaw);
     let best: [number, number] = [bowl.position[0], bowl.position[1]];
     let bestClear = -1;
-    for (const [ax, ay] of [[q, q], [q, -q], [-q, q], [-q, -q]] as const) {
+    for (const [ax, ay] of [
+      [q, q],
+      [q, -q],
+      [-q, q],
+      [-q, -q],
+    ] as const) {
       const x = bowl.position[0] + c * ax - s * ay;
       const y = bowl.position[1] + s * ax + c * ay;
       const clear = Math.min(...inside.map((o) => Math.hypot(o.position[0] - x, o.position[1] - y)));
@@ -406,7 +437,8 @@ export class OraclePolicy {
     const segs = cable.segments!;
     for (let i = 0; i < segs.length; i++) {
       const [lx, ly] = toLocal(segs[i]!, clip);
-      if (Math.abs(lx) <= clip.size[0] / 2 + 0.01 && Math.abs(ly) < halfSlot && segs[i]![2] < clip.size[2]) return i;
+      if (Math.abs(lx) <= clip.size[0] / 2 + 0.01 && Math.abs(ly) < halfSlot && segs[i]![2] < clip.size[2])
+        return i;
     }
     return -1;
   }
