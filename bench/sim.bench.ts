@@ -230,7 +230,7 @@ function cloneWorld(src: CANNON.World): CANNON.World {
   world.broadphase = new CANNON.SAPBroadphase(world);
   world.quatNormalizeFast = src.quatNormalizeFast;
   world.quatNormalizeSkip = src.quatNormalizeSkip;
-  world.frictionGravity = src.frictionGravity?.clone() ?? null;
+  if (src.frictionGravity) world.frictionGravity = src.frictionGravity.clone();
   const d = src.defaultContactMaterial;
   Object.assign(world.defaultContactMaterial, {
     friction: d.friction,

@@ -1,6 +1,7 @@
 import { Quaternion, Vector3 } from 'three';
 import { z } from 'zod';
-import { UserError } from '../src/errors.ts';
+import { checkJointCommand } from '../src/control/Limits.ts';
+import { formatZodIssues, UserError } from '../src/errors.ts';
 import { PhysicsWorld, type PhysicsWorldOptions } from './core/PhysicsWorld.ts';
 import { Rng } from './core/Rng.ts';
 import { hashFloat64 } from './core/stateHash.ts';
@@ -147,6 +148,8 @@ export class SimEnv {
   #robotId: string;
   #episode: Episode | undefined;
   #closed = false;
+  /** Scratch for validated joint targets. */
+  #q = new Float64Array(16);
 
   constructor(options: EnvOptions = {}) {
     this.#options = options;
@@ -172,12 +175,16 @@ export class SimEnv {
     if (!Number.isInteger(options.seed) || options.seed < 0) {
       throw new UserError(`seed must be a non-negative integer, got ${options.seed}`);
     }
-    if (options.robot) this.#robotId = options.robot;
+    if (options.robot) {
+      loadRobot(options.robot); // throws for an unknown robot before anything changes
+      this.#robotId = options.robot;
+    }
     const split = options.split ?? 'seen';
     if (split !== 'seen' && split !== 'unseen')
       throw new UserError(`split must be "seen" or "unseen", got "${split}"`);
     const task = getTask(options.task);
     const description = loadRobot(this.#robotId);
+    this.#q = new Float64Array(description.chain.dof);
     const spec =
       typeof this.#options.scene === 'object'
         ? this.#options.scene
@@ -357,42 +364,37 @@ export class SimEnv {
   }
 
   #applyAction(ep: Episode, action: unknown, info: Partial<StepInfo>): void {
-    const parsed = ActionSchema.safeParse(action);
-    const names = ep.robot.jointNames;
-    let error: string | undefined;
+    const parsed = ActionSchema.safeParse(action, { reportInput: true });
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      error = `action.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`;
-    } else if (parsed.data.joints.length !== names.length) {
-      error = `action.joints: expected ${names.length} values (${names.join(', ')}), got ${parsed.data.joints.length}`;
-    } else {
-      const bad = parsed.data.joints.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0)
-        error = `action.joints: joint "${names[bad]}" position ${parsed.data.joints[bad]} is not finite`;
-      else if (!Number.isFinite(parsed.data.gripper))
-        error = `action.gripper: ${parsed.data.gripper} is not finite`;
-    }
-    if (error || !parsed.success) {
       ep.rejected++;
-      info.commandError = error;
+      info.commandError = `action: ${formatZodIssues(parsed.error.issues)}`;
       return;
     }
     const { chain } = ep.robot.description;
-    const q = parsed.data.joints.slice();
-    const clamped: string[] = [];
-    for (let i = 0; i < q.length; i++) {
-      const lo = chain.lower[i]!;
-      const hi = chain.upper[i]!;
-      if (q[i]! < lo || q[i]! > hi) {
-        clamped.push(names[i]!);
-        q[i] = Math.min(hi, Math.max(lo, q[i]!));
+    try {
+      const check = checkJointCommand(
+        ep.robot.jointNames,
+        parsed.data.joints,
+        chain,
+        this.#q,
+        'action.joints',
+      );
+      if (!Number.isFinite(parsed.data.gripper)) {
+        throw new UserError(`gripper opening ${parsed.data.gripper} is not finite`, {
+          source: 'action.gripper',
+        });
       }
+      if (check.clampedCount > 0) {
+        ep.clamped++;
+        info.clamped = [...check.clamped];
+      }
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      ep.rejected++;
+      info.commandError = err.message;
+      return;
     }
-    if (clamped.length) {
-      ep.clamped++;
-      info.clamped = clamped;
-    }
-    ep.robot.commandJoints(q);
+    ep.robot.commandJoints(this.#q);
     ep.robot.commandGripper(parsed.data.gripper);
   }
 
@@ -407,7 +409,14 @@ export class SimEnv {
     }
     if (ep.goal.type === 'chain' && ep.physics.steps % 12 === 0) {
       const next = ep.goal.subtasks[ep.record.subtasksCompleted];
-      if (next && evaluateGoal(next, ep.scene, ep.robot, ep.record).success) ep.record.subtasksCompleted++;
+      if (next && evaluateGoal(next, ep.scene, ep.robot, ep.record).success) {
+        ep.record.subtasksCompleted++;
+        // Lifts count per subtask: a push is judged on what happened since it began.
+        for (const id of ep.startZ.keys()) {
+          ep.startZ.set(id, ep.scene.get(id).body!.position.z);
+          ep.record.maxLift.set(id, 0);
+        }
+      }
     }
   }
 

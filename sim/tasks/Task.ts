@@ -80,6 +80,12 @@ export class ColorPool {
     return c;
   }
 
+  /** How many colours are still free for `kind`. */
+  remaining(kind: string): number {
+    const used = this.#used.get(kind);
+    return this.#palette.filter((c) => !used?.has(c)).length;
+  }
+
   /** Marks a colour used for `kind` (for colours picked on purpose). */
   claim(kind: string, color: ColorName): void {
     const used = this.#used.get(kind) ?? new Set<ColorName>();

@@ -31,7 +31,8 @@ registerTask({
     let previous: string | undefined;
     const parts: TaskSetup[] = [];
     for (let i = 0; i < n; i++) {
-      const options = ['pick_place', 'stack', ...(pushed ? [] : ['push'])];
+      const canStack = previous !== undefined || ctx.colors.remaining('block') - (n - i - 1) >= 2;
+      const options = ['pick_place', ...(canStack ? ['stack'] : []), ...(pushed ? [] : ['push'])];
       const kind = rng.pick(options);
       let part: TaskSetup;
       if (kind === 'pick_place') {
@@ -46,7 +47,9 @@ registerTask({
         pushed = true;
         part = buildPush(ctx);
       } else {
-        const onPrevious = previous !== undefined && rng.next() < 0.5;
+        // A stack on a fresh base takes two blocks; keep a colour for every later subtask.
+        const spare = ctx.colors.remaining('block') - (n - i - 1);
+        const onPrevious = previous !== undefined && (spare < 2 || rng.next() < 0.5);
         part = buildStack(ctx, onPrevious ? previous : undefined, onPrevious ? 'it' : undefined);
       }
       previous = 'object' in part.goal ? part.goal.object : undefined;

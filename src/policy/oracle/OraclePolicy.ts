@@ -273,8 +273,11 @@ export class OraclePolicy {
     // Enough cable between the last routed point and the grasped segment that it stays
     // slack both where the segment lies now and over the clip, lifted: a taut cable
     // pulls the last routed segment up out of its (open-topped) slot.
-    let j = fixedIndex + 1;
-    while (j < segs.length - 2) {
+    const last = segs.length - 2; // the grasped segment needs a neighbour on each side
+    if (fixedIndex >= last)
+      throw new OracleFailure(`no cable left beyond segment ${fixedIndex} to reach ${clipId}`);
+    let j = Math.max(1, fixedIndex + 1);
+    while (j < last) {
       const arc = (j - fixedIndex) * spacing;
       const now = Math.hypot(segs[j]![0] - from[0], segs[j]![1] - from[1]);
       // Over the clip the segment is lifted ~7 cm; on the way there the gripper is never
