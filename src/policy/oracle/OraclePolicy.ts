@@ -283,7 +283,8 @@ export class OraclePolicy {
       // Over the clip the segment is lifted ~7 cm; on the way there the gripper is never
       // farther from the fixed point than it is now or at the clip (a straight carry).
       const overClip = Math.hypot(dist, 0.07);
-      if (arc >= 1.2 * overClip + 0.03 && (fixedIndex === 0 || arc >= now + 0.05)) break;
+      if (arc >= 1.2 * overClip + 0.03 && (fixedIndex === 0 || arc >= now + 0.05 || arc >= 1.8 * overClip))
+        break;
       j++;
     }
     const p = segs[j]!;
