@@ -1,6 +1,7 @@
 import * as CANNON from 'cannon-es';
 import { Matrix4, Quaternion, Vector3 } from 'three';
 import { CollisionGroup } from '../core/PhysicsWorld.ts';
+import { AFFINE_SIZE, affineFromOrigin, affineMultiply } from './Affine.ts';
 import type { RobotTree } from './RobotTree.ts';
 import { originToMatrix4, type UrdfGeometry, type UrdfOrigin, type UrdfRobot } from './Urdf.ts';
 
@@ -13,6 +14,8 @@ const _dq = new CANNON.Quaternion();
 /** One link's physics body and the pose it must reach this step. */
 interface LinkBody {
   link: string;
+  /** Index of the link in the tree's packed poses. */
+  index: number;
   body: CANNON.Body;
   /** Target pose for the step in flight: x y z, qx qy qz qw. */
   target: Float64Array;
@@ -35,10 +38,13 @@ export class Articulation {
   readonly #tree: RobotTree;
   /** base_link pose in the world. */
   readonly mount: Matrix4;
+  readonly #mountAffine = new Float64Array(AFFINE_SIZE);
+  readonly #scratch = new Float64Array(AFFINE_SIZE);
 
   constructor(urdf: UrdfRobot, tree: RobotTree, mount: UrdfOrigin) {
     this.#tree = tree;
     this.mount = originToMatrix4(mount, new Matrix4());
+    affineFromOrigin(mount, this.#mountAffine, 0);
     const links: LinkBody[] = [];
     const bodies = new Map<string, CANNON.Body>();
     for (const link of urdf.links.values()) {
@@ -60,7 +66,7 @@ export class Articulation {
         const q = new CANNON.Quaternion(_quat.x, _quat.y, _quat.z, _quat.w);
         body.addShape(shape, new CANNON.Vec3(_pos.x, _pos.y, _pos.z), orientation ? q.mult(orientation) : q);
       }
-      links.push({ link: link.name, body, target: new Float64Array(7) });
+      links.push({ link: link.name, index: tree.linkIndex(link.name), body, target: new Float64Array(7) });
       bodies.set(link.name, body);
     }
     this.#links = links;
@@ -135,18 +141,62 @@ export class Articulation {
   }
 
   #computeTarget(l: LinkBody): void {
-    _m.multiplyMatrices(this.mount, this.#tree.linkPose(l.link));
-    _pos.setFromMatrixPosition(_m);
-    _quat.setFromRotationMatrix(_m);
+    // World pose = mount · link pose, on packed affines (no Matrix4 on the hot path).
+    const a = this.#scratch;
+    affineMultiply(this.#mountAffine, 0, this.#tree.packed, l.index * AFFINE_SIZE, a, 0);
     const t = l.target;
-    t[0] = _pos.x;
-    t[1] = _pos.y;
-    t[2] = _pos.z;
-    t[3] = _quat.x;
-    t[4] = _quat.y;
-    t[5] = _quat.z;
-    t[6] = _quat.w;
+    t[0] = a[3]!;
+    t[1] = a[7]!;
+    t[2] = a[11]!;
+    rotationToQuaternion(a, t, 3);
   }
+}
+
+/** Quaternion [x y z w] of the rotation in a packed affine (Shepperd's method), into out[o..o+4). */
+function rotationToQuaternion(m: Float64Array, out: Float64Array, o: number): void {
+  const m00 = m[0]!;
+  const m01 = m[1]!;
+  const m02 = m[2]!;
+  const m10 = m[4]!;
+  const m11 = m[5]!;
+  const m12 = m[6]!;
+  const m20 = m[8]!;
+  const m21 = m[9]!;
+  const m22 = m[10]!;
+  const trace = m00 + m11 + m22;
+  let x: number;
+  let y: number;
+  let z: number;
+  let w: number;
+  if (trace > 0) {
+    const s = 0.5 / Math.sqrt(trace + 1);
+    w = 0.25 / s;
+    x = (m21 - m12) * s;
+    y = (m02 - m20) * s;
+    z = (m10 - m01) * s;
+  } else if (m00 > m11 && m00 > m22) {
+    const s = 2 * Math.sqrt(1 + m00 - m11 - m22);
+    w = (m21 - m12) / s;
+    x = 0.25 * s;
+    y = (m01 + m10) / s;
+    z = (m02 + m20) / s;
+  } else if (m11 > m22) {
+    const s = 2 * Math.sqrt(1 + m11 - m00 - m22);
+    w = (m02 - m20) / s;
+    x = (m01 + m10) / s;
+    y = 0.25 * s;
+    z = (m12 + m21) / s;
+  } else {
+    const s = 2 * Math.sqrt(1 + m22 - m00 - m11);
+    w = (m10 - m01) / s;
+    x = (m02 + m20) / s;
+    y = (m12 + m21) / s;
+    z = 0.25 * s;
+  }
+  out[o] = x;
+  out[o + 1] = y;
+  out[o + 2] = z;
+  out[o + 3] = w;
 }
 
 function toShape(g: UrdfGeometry): { shape: CANNON.Shape; orientation?: CANNON.Quaternion } {

@@ -28,6 +28,9 @@ export class RobotTree {
   readonly #linkIndex = new Map<string, number>();
   readonly #movableIndex = new Map<string, number>();
   readonly #poses: Matrix4[];
+  /** Version of `#packed` each Matrix4 view was converted from. */
+  readonly #poseVersion: Uint32Array;
+  #version = 1;
   /** Packed poses per link, parallel to linkNames. */
   readonly #packed: Float64Array;
   // Per joint, in parent-before-child order:
@@ -82,6 +85,7 @@ export class RobotTree {
       this.#linkIndex.set(l, i);
     });
     this.#poses = links.map(() => new Matrix4());
+    this.#poseVersion = new Uint32Array(links.length);
     this.#packed = new Float64Array(AFFINE_SIZE * links.length);
     affineIdentity(this.#packed, 0);
 
@@ -129,7 +133,20 @@ export class RobotTree {
     const m = this.#kinds.length;
     for (let k = 0; k < m; k++) {
       const src = this.#source[k]!;
-      const q = src < 0 ? 0 : this.#multiplier[k]! * values[src]! + this.#offset[k]!;
+      const co = this.#childLink[k]! * AFFINE_SIZE;
+      if (src < 0) {
+        // Fixed joint: the child is the parent times the joint origin.
+        affineMultiply(
+          packed,
+          this.#parentLink[k]! * AFFINE_SIZE,
+          this.#origins,
+          k * AFFINE_SIZE,
+          packed,
+          co,
+        );
+        continue;
+      }
+      const q = this.#multiplier[k]! * values[src]! + this.#offset[k]!;
       affineMultiply(packed, this.#parentLink[k]! * AFFINE_SIZE, this.#origins, k * AFFINE_SIZE, jf, 0);
       affineJointMotion(
         this.#kinds[k] as JointKind,
@@ -139,10 +156,20 @@ export class RobotTree {
         q,
         motion,
       );
-      const co = this.#childLink[k]! * AFFINE_SIZE;
       affineMultiply(jf, 0, motion, 0, packed, co);
     }
-    for (let i = 0; i < this.#poses.length; i++) affineToMatrix4(packed, i * AFFINE_SIZE, this.#poses[i]!);
+    // Matrix4 views are converted lazily, in linkPose(): the physics hot path reads `packed`.
+    this.#version++;
+  }
+
+  /** Index of a link in `packed` (12 numbers per link, row-major [R | t]), or -1. */
+  linkIndex(name: string): number {
+    return this.#linkIndex.get(name) ?? -1;
+  }
+
+  /** Every link's pose in the base frame, 12 numbers per link (row-major [R | t]). Read-only. */
+  get packed(): Float64Array {
+    return this.#packed;
   }
 
   /**
@@ -155,6 +182,11 @@ export class RobotTree {
     if (i === undefined) {
       throw new UserError(`unknown link "${name}"; links are ${this.linkNames.join(', ')}`);
     }
-    return this.#poses[i]!;
+    const pose = this.#poses[i]!;
+    if (this.#poseVersion[i] !== this.#version) {
+      affineToMatrix4(this.#packed, i * AFFINE_SIZE, pose);
+      this.#poseVersion[i] = this.#version;
+    }
+    return pose;
   }
 }

@@ -73,7 +73,7 @@ export const TABLETOP_SCENE: SceneSpec = {
   bowl: { innerSize: [0.11, 0.13], wallHeight: 0.04, wallThickness: 0.01 },
   zone: { size: [0.1, 0.12] },
   cable: { segments: 44, spacing: 0.02, radius: 0.008, segmentMass: 0.008 },
-  clip: { slotWidth: 0.03, postHeight: 0.04, postWidth: 0.015, postLength: 0.03 },
+  clip: { slotWidth: 0.03, postHeight: 0.04, postWidth: 0.015, postLength: 0.05 },
 };
 
 const SCENES: Record<string, SceneSpec> = { tabletop: TABLETOP_SCENE };

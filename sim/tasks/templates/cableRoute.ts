@@ -39,17 +39,17 @@ registerTask({
     scene.add(cable, constraints);
     const offset = ctx.split === 'seen' ? rng.uniform(0.08, 0.11) : rng.uniform(0.11, 0.13);
     const labels = rng.shuffle(['A', 'B', 'C']);
+    // Each clip's slot faces the previous point of the route (the fixed end, then the
+    // previous clip), as clips along a cable run are mounted.
+    let previous: [number, number] = [anchor[0], anchor[1]];
     const clips = labels.map((label, i) => {
       const along = 0.12 + 0.12 * i + rng.uniform(-0.015, 0.015);
+      const x = anchor[0] + offset + rng.uniform(-0.01, 0.01);
+      const y = anchor[1] + along;
+      const yaw = Math.atan2(y - previous[1], x - previous[0]) + rng.uniform(-0.1, 0.1);
+      previous = [x, y];
       return scene.add(
-        createClip({
-          id: `clip_${label}`,
-          label,
-          color: 'gray',
-          ...spec.clip,
-          position: [anchor[0] + offset + rng.uniform(-0.01, 0.01), anchor[1] + along, 0],
-          yaw: Math.PI / 2 + rng.uniform(-0.1, 0.1),
-        }),
+        createClip({ id: `clip_${label}`, label, color: 'gray', ...spec.clip, position: [x, y, 0], yaw }),
       );
     });
     const goal: Goal = { type: 'cable_route', cable: cable.id, clips: clips.map((k) => k.id) };
