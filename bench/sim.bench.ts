@@ -227,7 +227,7 @@ function cloneWorld(src: CANNON.World): CANNON.World {
   const to = world.solver as CANNON.GSSolver;
   to.iterations = from.iterations;
   to.tolerance = from.tolerance;
-  world.broadphase = new CANNON.SAPBroadphase(world);
+  world.broadphase = new CANNON.NaiveBroadphase(); // as sim/core/PhysicsWorld.ts
   world.quatNormalizeFast = src.quatNormalizeFast;
   world.quatNormalizeSkip = src.quatNormalizeSkip;
   if (src.frictionGravity) world.frictionGravity = src.frictionGravity.clone();

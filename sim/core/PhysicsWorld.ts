@@ -64,7 +64,9 @@ export class PhysicsWorld {
     world.defaultContactMaterial.frictionEquationRelaxation = options.contactRelaxation ?? 3;
     world.defaultContactMaterial.friction = options.friction ?? 0.5;
     world.defaultContactMaterial.restitution = 0;
-    world.broadphase = new CANNON.SAPBroadphase(world);
+    // NaiveBroadphase, cannon-es' default: with ~20 bodies and an infinite table plane,
+    // measured 2.5x faster per step than SAPBroadphase (25.3k vs 10.3k steps/s, sort scene).
+    world.broadphase = new CANNON.NaiveBroadphase();
     world.quatNormalizeFast = false;
     world.quatNormalizeSkip = 0;
     // Rubber pads on a cable segment. Measured: a pinched 8 g segment carrying the rest
