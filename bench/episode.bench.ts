@@ -34,7 +34,7 @@ export async function run({ quick }: BenchOptions): Promise<Record<string, unkno
 
   // Warm-up: parse the URDF, JIT the step path.
   if (!quick)
-    runEpisode({ task: tasks[0]!, robot: ROBOT, seed: 0, policy: 'oracle', split: 'seen', index: 0 });
+    await runEpisode({ task: tasks[0]!, robot: ROBOT, seed: 0, policy: 'oracle', split: 'seen', index: 0 });
 
   const perTask: Record<string, unknown> = {};
   const total = { steps: 0, simTimeSeconds: 0, wallTimeSeconds: 0, holdWallTimeSeconds: 0 };
@@ -49,7 +49,7 @@ export async function run({ quick }: BenchOptions): Promise<Record<string, unkno
     };
     for (const [index, seed] of seeds.entries()) {
       // Alternate hold-still and oracle episodes so drifting machine load hits both.
-      const r = runEpisode({ task, robot: ROBOT, seed, policy: 'oracle', split: 'seen', index });
+      const r = await runEpisode({ task, robot: ROBOT, seed, policy: 'oracle', split: 'seen', index });
       const calls = Math.ceil(r.steps / substeps);
       const start = performance.now();
       const reset = env.reset({ task, seed, split: 'seen' });

@@ -14,18 +14,21 @@
 import { EventEmitter } from 'node:events';
 import {
   createContext,
+  type MessageOf,
+  type MessageTypeName,
   type MessageValidator,
   msgsValidator,
   permissiveValidator,
   QOS_DEFAULT,
   QOS_SENSOR_DATA,
 } from '../src/graph/index.ts';
+import { fillDefaults, type JointState, type SensorMsgsImage } from '../src/msgs/index.ts';
 import { LocalTransport } from '../src/transports/local/LocalTransport.ts';
 import type { BenchOptions } from './run.ts';
 
 const TARGETS = { jointStateMsgsPerSecond: 200_000, overhead: 2 };
 
-function jointState() {
+function jointState(): JointState {
   return {
     header: { stamp: { sec: 1, nanosec: 0 }, frame_id: '' },
     name: ['j1', 'j2', 'j3', 'j4', 'j5', 'j6', 'j7'],
@@ -35,25 +38,29 @@ function jointState() {
   };
 }
 
-function image() {
-  return {
+function image(): SensorMsgsImage {
+  return fillDefaults('sensor_msgs/msg/Image', {
     header: { stamp: { sec: 1, nanosec: 0 }, frame_id: 'camera_color_optical_frame' },
     height: 480,
     width: 640,
     encoding: 'rgb8',
-    is_bigendian: 0,
     step: 640 * 3,
     data: new Uint8Array(640 * 480 * 3),
-  };
+  });
 }
 
-interface Path {
-  publish(msg: unknown): void;
+interface Path<M = unknown> {
+  publish(msg: M): void;
   received(): number;
   close(): void;
 }
 
-function graphPath(type: string, topic: string, validator: MessageValidator, sensor: boolean): Path {
+function graphPath<T extends MessageTypeName>(
+  type: T,
+  topic: string,
+  validator: MessageValidator,
+  sensor: boolean,
+): Path<MessageOf<T>> {
   const context = createContext({ transport: new LocalTransport(), validator });
   const node = context.createNode('bench');
   let n = 0;
@@ -74,7 +81,7 @@ function emitterPath(): Path {
 }
 
 /** Publishes for `seconds`; returns messages/s. */
-function throughput(path: Path, msg: unknown, seconds: number): number {
+function throughput<M>(path: Path<M>, msg: M, seconds: number): number {
   const before = path.received();
   let sent = 0;
   const start = performance.now();
@@ -89,7 +96,7 @@ function throughput(path: Path, msg: unknown, seconds: number): number {
 }
 
 /** Per-message publish -> callback time, microseconds. */
-function latency(path: Path, msg: unknown, samples: number): { p50: number; p99: number } {
+function latency<M>(path: Path<M>, msg: M, samples: number): { p50: number; p99: number } {
   const times = new Float64Array(samples);
   for (let i = 0; i < samples; i++) {
     const t0 = performance.now();
@@ -103,7 +110,7 @@ function latency(path: Path, msg: unknown, samples: number): { p50: number; p99:
   };
 }
 
-function measure(make: () => Path, msg: unknown, phaseSeconds: number, rounds: number, samples: number) {
+function measure<M>(make: () => Path<M>, msg: M, phaseSeconds: number, rounds: number, samples: number) {
   const path = make();
   const base = emitterPath();
   throughput(path, msg, phaseSeconds / 3);

@@ -232,6 +232,23 @@ export class SimEnv {
   }
 
   step(action: unknown): StepResult {
+    const { info, terminated, truncated } = this.act(action);
+    return {
+      observation: this.observe(),
+      reward: terminated ? 1 : 0,
+      terminated,
+      truncated,
+      done: terminated || truncated,
+      info,
+    };
+  }
+
+  /**
+   * `step()` without building the observation: applies the action, steps
+   * `substeps` physics steps and evaluates the task. For adapters (the sim node)
+   * that publish observations at their own rates.
+   */
+  act(action: unknown): { info: StepInfo; terminated: boolean; truncated: boolean } {
     const ep = this.#requireEpisode();
     const info: Partial<StepInfo> = {};
     this.#applyAction(ep, action, info);
@@ -241,19 +258,25 @@ export class SimEnv {
     const terminated = checks.success;
     const truncated = !terminated && ep.physics.steps >= ep.maxSteps;
     return {
-      observation: this.observe(),
-      reward: terminated ? 1 : 0,
+      info: { ...info, checks, steps: ep.physics.steps, commandsRejected: ep.rejected, commandsClamped: ep.clamped },
       terminated,
       truncated,
-      done: terminated || truncated,
-      info: {
-        ...info,
-        checks,
-        steps: ep.physics.steps,
-        commandsRejected: ep.rejected,
-        commandsClamped: ep.clamped,
-      },
     };
+  }
+
+  /** The episode's simulated robot (for the sim node: link poses, gripper state). */
+  get robot(): SimRobot {
+    return this.#requireEpisode().robot;
+  }
+
+  /** Sim time, s. */
+  get timeSeconds(): number {
+    return this.#requireEpisode().physics.timeSeconds;
+  }
+
+  /** The physics step, s. */
+  get dtSeconds(): number {
+    return this.#requireEpisode().physics.dtSeconds;
   }
 
   /** The task's named checks for the current state. */

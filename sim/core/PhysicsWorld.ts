@@ -35,6 +35,9 @@ export interface PhysicsWorldOptions {
   allowSleep?: boolean;
 }
 
+/** Friction coefficient between gripper pads and blocks (rubber on plastic). */
+const PAD_FRICTION = 1.0;
+
 /**
  * The cannon-es world with simbridge's fixed settings. It advances only through
  * `step()`, which calls `world.step(dt)` with the fixed dt: `fixedStep()` reads the
@@ -45,7 +48,11 @@ export interface PhysicsWorldOptions {
 export class PhysicsWorld {
   readonly world: CANNON.World;
   /** Materials with their own contact properties: gripper pads and cable segments. */
-  readonly materials = { pad: new CANNON.Material('pad'), cable: new CANNON.Material('cable') };
+  readonly materials = {
+    pad: new CANNON.Material('pad'),
+    cable: new CANNON.Material('cable'),
+    object: new CANNON.Material('object'),
+  };
   readonly dtSeconds: number;
   #steps = 0;
 
@@ -64,6 +71,11 @@ export class PhysicsWorld {
     world.defaultContactMaterial.frictionEquationRelaxation = options.contactRelaxation ?? 3;
     world.defaultContactMaterial.friction = options.friction ?? 0.5;
     world.defaultContactMaterial.restitution = 0;
+    // cannon-es caps friction per step at μ·|frictionGravity|·m as an *impulse*, so with
+    // the default (gravity) friction comes out 1/dt too strong: a cube rests on a 30°
+    // slope at μ = 0.001, and a pushed block tips over instead of sliding (FACTS.md).
+    // g·dt turns the cap into the real Coulomb force μ·m·g.
+    world.frictionGravity = new CANNON.Vec3(0, 0, 9.81 * this.dtSeconds);
     // NaiveBroadphase, cannon-es' default: with ~20 bodies and an infinite table plane,
     // measured 2.5x faster per step than SAPBroadphase (25.3k vs 10.3k steps/s, sort scene).
     world.broadphase = new CANNON.NaiveBroadphase();
@@ -77,6 +89,18 @@ export class PhysicsWorld {
     world.addContactMaterial(
       new CANNON.ContactMaterial(this.materials.pad, this.materials.cable, {
         friction: 1,
+        restitution: 0,
+        contactEquationStiffness: m.contactEquationStiffness,
+        contactEquationRelaxation: m.contactEquationRelaxation,
+        frictionEquationStiffness: m.frictionEquationStiffness,
+        frictionEquationRelaxation: m.frictionEquationRelaxation,
+      }),
+    );
+    // Rubber pads on blocks: μ 1 (the default 0.5 elsewhere). Measured slip over the
+    // 0.4 m carry with real friction: μ 0.5 → 4.1 / 3.0 mm (UR5e / Panda); μ 1 → 0.9 / 2.7 mm.
+    world.addContactMaterial(
+      new CANNON.ContactMaterial(this.materials.pad, this.materials.object, {
+        friction: PAD_FRICTION,
         restitution: 0,
         contactEquationStiffness: m.contactEquationStiffness,
         contactEquationRelaxation: m.contactEquationRelaxation,

@@ -32,6 +32,8 @@ export interface BlockOptions {
   position: Vec3;
   /** rad about world z */
   yaw: number;
+  /** Contact material (pads grip it with their own friction). */
+  material?: CANNON.Material;
 }
 
 export function createBlock(o: BlockOptions): SceneObject {
@@ -43,6 +45,7 @@ export function createBlock(o: BlockOptions): SceneObject {
     quaternion: yawQuat(o.yaw),
     collisionFilterGroup: CollisionGroup.OBJECT,
     collisionFilterMask: OBJECT_MASK,
+    ...(o.material ? { material: o.material } : {}),
   });
   body.sleepSpeedLimit = BLOCK_SLEEP_SPEED;
   body.sleepTimeLimit = BLOCK_SLEEP_TIME;

@@ -21,6 +21,7 @@ export function spawnBlock(ctx: TaskBuildContext, color: ColorName): SceneObject
       mass: block.mass,
       position: [p.x, p.y, size / 2],
       yaw: ctx.rng.uniform(-Math.PI / 4, Math.PI / 4),
+      material: ctx.scene.physics.materials.object,
     }),
   );
 }

@@ -41,12 +41,12 @@ export function addRunCommand(program: Command, setExitCode: (code: number) => v
     .option('--json', 'print the result as one JSON object')
     .option('--dry-run', 'build the episode and print its scene, goal and instruction; do not step')
     .addHelpText('after', runHelp)
-    .action((flags: RunFlags) => {
-      setExitCode(runOne(flags));
+    .action(async (flags: RunFlags) => {
+      setExitCode(await runOne(flags));
     });
 }
 
-function runOne(flags: RunFlags): number {
+async function runOne(flags: RunFlags): Promise<number> {
   validateSpecNames(flags.task, flags.robot, flags.policy);
   const spec: EpisodeSpec = {
     task: flags.task,
@@ -62,7 +62,7 @@ function runOne(flags: RunFlags): number {
     process.stdout.write(JSON.stringify({ ...identity, instruction, goal, scene }, null, 2) + '\n');
     return 0;
   }
-  const result = runEpisode(spec);
+  const result = await runEpisode(spec);
   process.stdout.write(flags.json ? JSON.stringify(result, null, 2) + '\n' : humanSummary(result));
   if (result.error !== undefined && flags.json) {
     process.stderr.write(`simbridge: episode could not run: ${result.error}\n`);

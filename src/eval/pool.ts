@@ -52,10 +52,10 @@ async function runInThread(specs: readonly EpisodeSpec[], options: PoolOptions):
   const runner = options.runner ?? (await importRunner(options.runnerModule ?? defaultRunnerModule));
   const results: EpisodeResult[] = [];
   for (const spec of specs) {
-    const result = runGuarded(runner, spec);
+    const result = await runGuarded(runner, spec);
     results.push(result);
     options.onResult?.(result);
-    // Episodes are synchronous; yield so timers (the progress bar's redraw) and signals get a turn.
+    // Yield so timers (the progress bar's redraw) and signals get a turn between episodes.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return results;

@@ -3,6 +3,7 @@ import { listRobots } from '../../sim/robot/RobotConfig.ts';
 import { listTaskIds } from '../../sim/tasks/index.ts';
 import { UserError } from '../errors.ts';
 import { OraclePolicy } from '../policy/oracle/OraclePolicy.ts';
+import { runGraphEpisode } from './runGraphEpisode.ts';
 import type { EpisodeResult, EpisodeSpec } from './types.ts';
 
 /** Suites: named lists of task ids. */
@@ -10,7 +11,13 @@ const SUITES: Record<string, () => string[]> = {
   tabletop: () => listTaskIds(),
 };
 
-const POLICIES = ['oracle'] as const;
+/**
+ * - `oracle`: the scripted expert as its own node on the graph, next to the sim node
+ *   (local transport); it sees only topics.
+ * - `oracle-env`: the same expert calling the Gym-style env directly, with no graph
+ *   (the baseline for the graph's cost).
+ */
+const POLICIES = ['oracle', 'oracle-env'] as const;
 
 /** Control rate the policies act at, Hz. */
 const CONTROL_HZ = 60;
@@ -26,9 +33,15 @@ function envFor(robot: string): SimEnv {
   return env;
 }
 
-/** Runs one episode. Synchronous, CPU-bound, deterministic except `wallTimeSeconds`. */
-export function runEpisode(spec: EpisodeSpec): EpisodeResult {
+/** Runs one episode. Deterministic except `wallTimeSeconds`. */
+export function runEpisode(spec: EpisodeSpec): Promise<EpisodeResult> {
   validateSpecNames(spec.task, spec.robot, spec.policy);
+  if (spec.policy === 'oracle') return runGraphEpisode(spec);
+  return Promise.resolve(runEnvEpisode(spec));
+}
+
+/** The oracle on the env directly, without the graph (policy `oracle-env`). */
+export function runEnvEpisode(spec: EpisodeSpec): EpisodeResult {
   const env = envFor(spec.robot);
   const start = performance.now();
   const reset = env.reset({ task: spec.task, seed: spec.seed, split: spec.split });

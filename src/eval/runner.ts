@@ -4,7 +4,7 @@ import type { EpisodeResult, EpisodeSpec } from './types.ts';
  * Runs one episode: the signature of `runEpisode` in `./runEpisode.ts`. The harness takes a runner as a
  * dependency so that it can be tested with a stand-in.
  */
-export type EpisodeRunner = (spec: EpisodeSpec) => EpisodeResult;
+export type EpisodeRunner = (spec: EpisodeSpec) => EpisodeResult | Promise<EpisodeResult>;
 
 /** The result recorded for an episode that could not run: `success` false and `error` set. */
 export function failedResult(spec: EpisodeSpec, error: unknown, wallTimeSeconds = 0): EpisodeResult {
@@ -36,10 +36,10 @@ export function failedResult(spec: EpisodeSpec, error: unknown, wallTimeSeconds 
  * Runs one episode and never throws: an exception becomes a failed result, so one broken episode does not
  * stop an evaluation. The spec's identity fields are kept even if the runner returned others.
  */
-export function runGuarded(runner: EpisodeRunner, spec: EpisodeSpec): EpisodeResult {
+export async function runGuarded(runner: EpisodeRunner, spec: EpisodeSpec): Promise<EpisodeResult> {
   const startMs = performance.now();
   try {
-    const result = runner(spec);
+    const result = await runner(spec);
     return { ...result, index: spec.index };
   } catch (err) {
     return failedResult(spec, err, (performance.now() - startMs) / 1000);

@@ -32,8 +32,8 @@ try {
 
 if (runner) {
   const run = runner;
-  port.on('message', (msg: ToWorker) => {
-    const result = runGuarded(run, msg.spec);
+  port.on('message', async (msg: ToWorker) => {
+    const result = await runGuarded(run, msg.spec);
     try {
       port.postMessage({ type: 'result', result } satisfies FromWorker);
     } catch (err) {

@@ -5,6 +5,16 @@ import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
+/** Benches that must be present; others may be added without touching this test. */
+const EXPECTED_BENCHES = ['episode.oracle', 'graph.local', 'sim.step'];
+
+/** True if `v` has a finite number at some depth (a figure such as rtf or msgsPerSecond). */
+function hasNumericFigure(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (v === null || typeof v !== 'object') return false;
+  return Object.values(v).some(hasNumericFigure);
+}
+
 describe('npm run bench', () => {
   it('prints one JSON line per benchmark, each with a figure, its baseline and a ratio', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/run.ts'], {
@@ -12,19 +22,23 @@ describe('npm run bench', () => {
       env: { ...process.env, SIMBRIDGE_BENCH_QUICK: '1' },
       timeout: 55_000,
     });
-    const lines = stdout.trim().split('\n');
-    expect(lines.map((l) => (JSON.parse(l) as { bench: string }).bench).sort()).toEqual([
-      'episode.oracle',
-      'sim.step',
-    ]);
-    for (const line of lines) {
-      const r = JSON.parse(line) as Record<string, unknown>;
-      expect(typeof r.bench).toBe('string');
-      expect(r.rtf).toBeGreaterThan(0);
-      expect(r.baseline).toMatchObject({ name: expect.any(String), rtf: expect.any(Number) });
-      const ratio = r.ratio ?? r.overhead;
-      expect(ratio).toBeGreaterThan(0);
-      expect(Number.isFinite(ratio)).toBe(true);
+    const results = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const names = results.map((r) => r.bench);
+    expect(names.every((n) => typeof n === 'string')).toBe(true);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toEqual(expect.arrayContaining(EXPECTED_BENCHES));
+    for (const r of results) {
+      const { bench, baseline, ratio, overhead, ...figures } = r;
+      expect(hasNumericFigure(figures), `${String(bench)}: a numeric figure`).toBe(true);
+      expect(baseline, `${String(bench)}: baseline`).toMatchObject({ name: expect.any(String) });
+      expect(hasNumericFigure(baseline), `${String(bench)}: a numeric baseline figure`).toBe(true);
+      const r0 = ratio ?? overhead;
+      expect(typeof r0, `${String(bench)}: ratio or overhead`).toBe('number');
+      expect(r0).toBeGreaterThan(0);
+      expect(Number.isFinite(r0)).toBe(true);
     }
   }, 60_000);
 });

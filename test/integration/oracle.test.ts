@@ -19,8 +19,8 @@ function deterministicPart(r: EpisodeResult): Omit<EpisodeResult, 'wallTimeSecon
 const RELIABLE = new Set(['pick_place', 'stack', 'push']);
 
 describe('oracle episodes', () => {
-  it.each(listTaskIds())('runs %s to a complete, well-formed result', (task) => {
-    const r = runEpisode(spec(task));
+  it.each(listTaskIds())('runs %s to a complete, well-formed result', async (task) => {
+    const r = await runEpisode(spec(task));
     expect(r).toMatchObject({ task, robot: 'ur5e', seed: 1, policy: 'oracle', split: 'seen', index: 0 });
     expect(typeof r.success).toBe('boolean');
     expect(r.checks).toHaveProperty('success');
@@ -39,8 +39,8 @@ describe('oracle episodes', () => {
     }
   });
 
-  it('succeeds at pick_place with the panda', () => {
-    const r = runEpisode(spec('pick_place', 'panda'));
+  it('succeeds at pick_place with the panda', async () => {
+    const r = await runEpisode(spec('pick_place', 'panda'));
     expect(r.policyFailure).toBeUndefined();
     expect(r.success).toBe(true);
     expect(r.robot).toBe('panda');
@@ -48,19 +48,19 @@ describe('oracle episodes', () => {
 });
 
 describe('oracle episode determinism', () => {
-  it('gives the same result and state hash for the same spec, whatever ran in between', () => {
-    const first = runEpisode(spec('pick_place', 'ur5e', 4));
-    const other = runEpisode(spec('push', 'ur5e', 4));
-    const again = runEpisode(spec('pick_place', 'ur5e', 4));
+  it('gives the same result and state hash for the same spec, whatever ran in between', async () => {
+    const first = await runEpisode(spec('pick_place', 'ur5e', 4));
+    const other = await runEpisode(spec('push', 'ur5e', 4));
+    const again = await runEpisode(spec('pick_place', 'ur5e', 4));
     expect(again.stateHash).toBe(first.stateHash);
     expect(again.steps).toBe(first.steps);
     expect(deterministicPart(again)).toStrictEqual(deterministicPart(first));
     expect(other.stateHash).not.toBe(first.stateHash);
   });
 
-  it('gives different episodes for different seeds', () => {
-    const a = runEpisode(spec('push', 'ur5e', 2));
-    const b = runEpisode(spec('push', 'ur5e', 3));
+  it('gives different episodes for different seeds', async () => {
+    const a = await runEpisode(spec('push', 'ur5e', 2));
+    const b = await runEpisode(spec('push', 'ur5e', 3));
     expect(a.stateHash).not.toBe(b.stateHash);
   });
 });
