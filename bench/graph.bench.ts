@@ -143,7 +143,7 @@ export async function run({ quick }: BenchOptions): Promise<Record<string, unkno
   let validation = 'permissive stand-in (src/msgs validator did not load)';
   try {
     validator = await msgsValidator();
-    validation = 'src/msgs validateMessage (zod)';
+    validation = 'src/msgs validateMessage (compiled check; zod only on failure)';
   } catch (error) {
     console.error(`graph.bench: ${(error as Error).message}; measuring with the permissive validator`);
   }

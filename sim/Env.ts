@@ -258,7 +258,13 @@ export class SimEnv {
     const terminated = checks.success;
     const truncated = !terminated && ep.physics.steps >= ep.maxSteps;
     return {
-      info: { ...info, checks, steps: ep.physics.steps, commandsRejected: ep.rejected, commandsClamped: ep.clamped },
+      info: {
+        ...info,
+        checks,
+        steps: ep.physics.steps,
+        commandsRejected: ep.rejected,
+        commandsClamped: ep.clamped,
+      },
       terminated,
       truncated,
     };

@@ -52,6 +52,7 @@ export class PhysicsWorld {
     pad: new CANNON.Material('pad'),
     cable: new CANNON.Material('cable'),
     object: new CANNON.Material('object'),
+    fixture: new CANNON.Material('fixture'),
   };
   readonly dtSeconds: number;
   #steps = 0;
@@ -101,6 +102,17 @@ export class PhysicsWorld {
     world.addContactMaterial(
       new CANNON.ContactMaterial(this.materials.pad, this.materials.object, {
         friction: PAD_FRICTION,
+        restitution: 0,
+        contactEquationStiffness: m.contactEquationStiffness,
+        contactEquationRelaxation: m.contactEquationRelaxation,
+        frictionEquationStiffness: m.frictionEquationStiffness,
+        frictionEquationRelaxation: m.frictionEquationRelaxation,
+      }),
+    );
+    // A rubber-jacketed cable on the table and in the clips' slots.
+    world.addContactMaterial(
+      new CANNON.ContactMaterial(this.materials.cable, this.materials.fixture, {
+        friction: 1.0,
         restitution: 0,
         contactEquationStiffness: m.contactEquationStiffness,
         contactEquationRelaxation: m.contactEquationRelaxation,

@@ -15,9 +15,10 @@ import type { MessageType } from '../../src/msgs/index.ts';
 import { type Action, createEnv, type ResetResult, type SimEnv } from '../Env.ts';
 import type { Split } from '../scene/Layout.ts';
 import type { Checks } from '../tasks/evaluateGoal.ts';
+import { getTask } from '../tasks/Task.ts';
 import { buildDetections } from './detections.ts';
-import { transform } from './transform.ts';
 import { TransformTree } from './TransformTree.ts';
+import { transform } from './transform.ts';
 
 type FjtGoal = MessageType<'control_msgs/action/FollowJointTrajectory_Goal'>;
 type FjtResult = MessageType<'control_msgs/action/FollowJointTrajectory_Result'>;
@@ -130,11 +131,17 @@ export class SimNode {
 
   constructor(context: Context, options: SimNodeOptions = {}) {
     if (!context.simClock) {
-      throw new UserError('the sim node needs a context on sim time: createContext({ clock: new SimClock() })');
+      throw new UserError(
+        'the sim node needs a context on sim time: createContext({ clock: new SimClock() })',
+      );
     }
     this.#clock = context.simClock;
     this.#robotId = options.robot ?? 'ur5e';
-    this.env = createEnv({ robot: this.#robotId, controlHz: 240, graspAssist: options.graspAssist ?? 'cable' });
+    this.env = createEnv({
+      robot: this.#robotId,
+      controlHz: 240,
+      graspAssist: options.graspAssist ?? 'cable',
+    });
     const desc = this.env.robotDescription;
     this.#dof = desc.chain.dof;
     this.#target = Float64Array.from(desc.config.home);
@@ -167,7 +174,9 @@ export class SimNode {
         void this.#startTrajectory(msg, undefined, `/${c.joint_trajectory_controller}/joint_trajectory`);
       },
     );
-    node.createSubscription('std_msgs/msg/Bool', '/emergency_stop', QOS_DEFAULT, (msg) => this.#onEstop(msg.data));
+    node.createSubscription('std_msgs/msg/Bool', '/emergency_stop', QOS_DEFAULT, (msg) =>
+      this.#onEstop(msg.data),
+    );
     node.createActionServer(
       'control_msgs/action/FollowJointTrajectory',
       `/${c.joint_trajectory_controller}/follow_joint_trajectory`,
@@ -187,7 +196,9 @@ export class SimNode {
     });
     node.createService('simbridge_msgs/srv/Reset', '/sim/reset', (req) => {
       try {
-        const r = this.reset({ task: req.task, seed: req.seed, split: (req.split || 'seen') as Split });
+        const task = req.task || this.#reset?.info.task;
+        if (!task) throw new UserError('no task given and no episode to repeat', { source: '/sim/reset' });
+        const r = this.reset({ task, seed: req.seed, split: (req.split || 'seen') as Split });
         return { success: true, message: '', instruction: r.instruction, goal_json: JSON.stringify(r.goal) };
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
@@ -199,7 +210,8 @@ export class SimNode {
       return { success: true, message: this.#paused ? 'paused' : 'running' };
     });
     node.createService('simbridge_msgs/srv/Step', '/sim/step', (req) => {
-      if (!this.#paused) return { success: false, message: 'pause the sim first (/sim/pause)', stamp: this.#clock.now() };
+      if (!this.#paused)
+        return { success: false, message: 'pause the sim first (/sim/pause)', stamp: this.#clock.now() };
       for (let i = 0; i < req.steps; i++) this.#step();
       return { success: true, message: '', stamp: this.#clock.now() };
     });
@@ -224,6 +236,13 @@ export class SimNode {
 
   /** Starts an episode. Sim time restarts at 0. */
   reset(options: { task: string; seed: number; split?: Split }): ResetResult {
+    // Check the request before touching the running episode: a refused reset leaves it be.
+    getTask(options.task);
+    if (options.split !== undefined && options.split !== 'seen' && options.split !== 'unseen') {
+      throw new UserError(`split must be "seen" or "unseen", got "${options.split}"`, {
+        source: '/sim/reset',
+      });
+    }
     this.#abortAll('episode reset');
     const r = this.env.reset({ task: options.task, seed: options.seed, split: options.split ?? 'seen' });
     this.#reset = r;
@@ -329,7 +348,10 @@ export class SimNode {
     const names = desc.config.arm_joints;
     const { lower, upper } = desc.chain;
     if (data.length !== names.length) {
-      this.#refuse(`expected ${names.length} joint positions (${names.join(', ')}), got ${data.length}`, source);
+      this.#refuse(
+        `expected ${names.length} joint positions (${names.join(', ')}), got ${data.length}`,
+        source,
+      );
       return undefined;
     }
     for (let i = 0; i < names.length; i++) {
@@ -339,7 +361,10 @@ export class SimNode {
         return undefined;
       }
       if (v < lower[i]! || v > upper[i]!) {
-        this.#refuse(`joint "${names[i]}" position ${v} is outside its limits [${lower[i]}, ${upper[i]}]`, source);
+        this.#refuse(
+          `joint "${names[i]}" position ${v} is outside its limits [${lower[i]}, ${upper[i]}]`,
+          source,
+        );
         return undefined;
       }
     }
@@ -384,7 +409,12 @@ export class SimNode {
     try {
       plan = new JointTrajectoryPlan(
         traj,
-        { names: desc.config.arm_joints, lower: desc.chain.lower, upper: desc.chain.upper, velocity: desc.chain.velocity },
+        {
+          names: desc.config.arm_joints,
+          lower: desc.chain.lower,
+          upper: desc.chain.upper,
+          velocity: desc.chain.velocity,
+        },
         this.env.robot.arm.position,
       );
     } catch (err) {
@@ -442,9 +472,24 @@ export class SimNode {
         Array.from(desiredVel, (d, i) => d - arm.velocity[i]!),
       ),
       multi_dof_joint_names: [],
-      multi_dof_desired: { transforms: [], velocities: [], accelerations: [], time_from_start: { sec: 0, nanosec: 0 } },
-      multi_dof_actual: { transforms: [], velocities: [], accelerations: [], time_from_start: { sec: 0, nanosec: 0 } },
-      multi_dof_error: { transforms: [], velocities: [], accelerations: [], time_from_start: { sec: 0, nanosec: 0 } },
+      multi_dof_desired: {
+        transforms: [],
+        velocities: [],
+        accelerations: [],
+        time_from_start: { sec: 0, nanosec: 0 },
+      },
+      multi_dof_actual: {
+        transforms: [],
+        velocities: [],
+        accelerations: [],
+        time_from_start: { sec: 0, nanosec: 0 },
+      },
+      multi_dof_error: {
+        transforms: [],
+        velocities: [],
+        accelerations: [],
+        time_from_start: { sec: 0, nanosec: 0 },
+      },
     });
   }
 
@@ -463,7 +508,12 @@ export class SimNode {
       const message = `gripper position ${width} m is outside [0, ${max}] m`;
       this.#refuse(message, handle.goal ? 'gripper_cmd' : 'gripper');
       handle.abort();
-      return Promise.resolve({ position: this.env.robot.gripper.width, effort: 0, stalled: false, reached_goal: false });
+      return Promise.resolve({
+        position: this.env.robot.gripper.width,
+        effort: 0,
+        stalled: false,
+        reached_goal: false,
+      });
     }
     if (this.#grip) {
       const old = this.#grip;
@@ -521,7 +571,11 @@ export class SimNode {
       const g = this.#grip;
       this.#grip = undefined;
       g.handle.abort();
-      g.finish(this.#reset ? this.#gripState(false) : { position: 0, effort: 0, stalled: false, reached_goal: false });
+      g.finish(
+        this.#reset
+          ? this.#gripState(false)
+          : { position: 0, effort: 0, stalled: false, reached_goal: false },
+      );
     }
   }
 
@@ -592,7 +646,6 @@ export class SimNode {
 }
 
 function secondsToDuration(t: number): { sec: number; nanosec: number } {
-  const sec = Math.floor(t);
-  return { sec, nanosec: Math.round((t - sec) * 1e9) % 1_000_000_000 };
+  const ns = Math.round(t * 1e9);
+  return { sec: Math.floor(ns / 1e9), nanosec: ns % 1_000_000_000 };
 }
-

@@ -28,14 +28,21 @@ export class TransformTree {
     this.#movable = [];
     this.#fixed = [];
     for (const j of desc.urdf.joints) {
-      if (j.type === 'fixed') this.#fixed.push({ parent: j.parent, child: j.child, origin: originToMatrix4(j.origin, new Matrix4()) });
+      if (j.type === 'fixed')
+        this.#fixed.push({
+          parent: j.parent,
+          child: j.child,
+          origin: originToMatrix4(j.origin, new Matrix4()),
+        });
       else this.#movable.push({ parent: j.parent, child: j.child });
     }
   }
 
   staticTransforms(stamp: Stamp): TransformStamped[] {
     const mount = this.#desc.config.mount ?? { xyz: [0, 0, 0], rpy: [0, 0, 0] };
-    const out = [matrixTransform(stamp, 'world', this.#desc.config.base_link, originToMatrix4(mount, new Matrix4()))];
+    const out = [
+      matrixTransform(stamp, 'world', this.#desc.config.base_link, originToMatrix4(mount, new Matrix4())),
+    ];
     for (const f of this.#fixed) out.push(matrixTransform(stamp, f.parent, f.child, f.origin));
     return out;
   }

@@ -18,7 +18,13 @@ export function buildDetections(
 ): MessageType<'vision_msgs/msg/Detection3DArray'> {
   const header = { stamp, frame_id: 'world' };
   const detections: Detection3D[] = [];
-  const one = (id: string, className: string, p: readonly number[], q: readonly number[], size: readonly number[]) => {
+  const one = (
+    id: string,
+    className: string,
+    p: readonly number[],
+    q: readonly number[],
+    size: readonly number[],
+  ) => {
     const pose = {
       position: { x: p[0]!, y: p[1]!, z: p[2]! },
       orientation: { x: q[0]!, y: q[1]!, z: q[2]!, w: q[3]! },
@@ -26,7 +32,9 @@ export function buildDetections(
     detections.push({
       header,
       id,
-      results: [{ hypothesis: { class_id: className, score: 1 }, pose: { pose, covariance: ZERO_COVARIANCE } }],
+      results: [
+        { hypothesis: { class_id: className, score: 1 }, pose: { pose, covariance: ZERO_COVARIANCE } },
+      ],
       bbox: { center: pose, size: { x: size[0]!, y: size[1]!, z: size[2]! } },
     });
   };

@@ -15,6 +15,7 @@ export class Scene {
   constructor(physics: PhysicsWorld) {
     this.physics = physics;
     this.table = createTable();
+    this.table.material = physics.materials.fixture;
     physics.addBody(this.table);
   }
 

@@ -58,7 +58,12 @@ export class JointTrajectoryPlan {
   readonly velocities: Float64Array;
   readonly cubic: boolean;
 
-  constructor(traj: JointTrajectoryLike, limits: TrajectoryLimits, start: ArrayLike<number>, source?: string) {
+  constructor(
+    traj: JointTrajectoryLike,
+    limits: TrajectoryLimits,
+    start: ArrayLike<number>,
+    source?: string,
+  ) {
     const n = limits.names.length;
     this.dof = n;
     const order = new Int32Array(n).fill(-1);
@@ -71,14 +76,16 @@ export class JointTrajectoryPlan {
           source,
         );
       }
-      if (order[i]! >= 0) throw new TrajectoryError('INVALID_JOINTS', `joint "${name}" is named twice`, source);
+      if (order[i]! >= 0)
+        throw new TrajectoryError('INVALID_JOINTS', `joint "${name}" is named twice`, source);
       order[i] = k;
     });
     const missing = limits.names.filter((_, i) => order[i]! < 0);
     if (missing.length) {
       throw new TrajectoryError('INVALID_JOINTS', `missing joints ${missing.join(', ')}`, source);
     }
-    if (traj.points.length === 0) throw new TrajectoryError('INVALID_GOAL', 'trajectory has no points', source);
+    if (traj.points.length === 0)
+      throw new TrajectoryError('INVALID_GOAL', 'trajectory has no points', source);
 
     const m = traj.points.length + 1;
     this.times = new Float64Array(m);
@@ -109,7 +116,11 @@ export class JointTrajectoryPlan {
         const q = p.positions[order[i]!]!;
         const v = this.cubic ? p.velocities![order[i]!]! : 0;
         if (!Number.isFinite(q) || !Number.isFinite(v)) {
-          throw new TrajectoryError('INVALID_GOAL', `point ${k}: joint "${name}" value ${q}/${v} is not finite`, source);
+          throw new TrajectoryError(
+            'INVALID_GOAL',
+            `point ${k}: joint "${name}" value ${q}/${v} is not finite`,
+            source,
+          );
         }
         if (q < limits.lower[i]! || q > limits.upper[i]!) {
           throw new TrajectoryError(
@@ -168,9 +179,15 @@ export class JointTrajectoryPlan {
       const m1 = this.velocities[(k + 1) * n + i]! * h;
       const s2 = s * s;
       const s3 = s2 * s;
-      outPos[i] = (2 * s3 - 3 * s2 + 1) * p0 + (s3 - 2 * s2 + s) * m0 + (-2 * s3 + 3 * s2) * p1 + (s3 - s2) * m1;
+      outPos[i] =
+        (2 * s3 - 3 * s2 + 1) * p0 + (s3 - 2 * s2 + s) * m0 + (-2 * s3 + 3 * s2) * p1 + (s3 - s2) * m1;
       if (outVel) {
-        outVel[i] = ((6 * s2 - 6 * s) * p0 + (3 * s2 - 4 * s + 1) * m0 + (-6 * s2 + 6 * s) * p1 + (3 * s2 - 2 * s) * m1) / h;
+        outVel[i] =
+          ((6 * s2 - 6 * s) * p0 +
+            (3 * s2 - 4 * s + 1) * m0 +
+            (-6 * s2 + 6 * s) * p1 +
+            (3 * s2 - 2 * s) * m1) /
+          h;
       }
     }
   }

@@ -28,7 +28,11 @@ const CONTROL_HZ = 60;
  * in order: the run stays deterministic.
  */
 export async function runGraphEpisode(spec: EpisodeSpec): Promise<EpisodeResult> {
-  const context = createContext({ transport: new LocalTransport(), validator: messageValidator, clock: new SimClock() });
+  const context = createContext({
+    transport: new LocalTransport(),
+    validator: messageValidator,
+    clock: new SimClock(),
+  });
   const sim = new SimNode(context, { robot: spec.robot });
   let oracle: OracleNode | undefined;
   try {

@@ -17,7 +17,7 @@ const cache = new Map<string, MessageCheck>();
  * refuses goes to the zod schema, which decides and writes the error message. So a `false`
  * here is "not sure", never the verdict. In particular it refuses, and leaves to zod:
  * - uint8[]/byte[]/char[] given as a plain array (zod turns it into a Uint8Array);
- * - objects with inherited enumerable keys, and other oddities zod may judge differently.
+ * - objects with inherited enumerable keys, typed arrays given for messages, and other oddities.
  *
  * Same rules as messageSchema(): strict objects (no unknown or missing fields), integers in
  * range, int64/uint64 as bigint, any number for floats (NaN included), numeric arrays as plain
@@ -46,7 +46,8 @@ function compileObject(names: readonly string[], checks: readonly MessageCheck[]
   const n = names.length;
   const known = new Set(names);
   return (v) => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+    // zod takes a typed array for an empty message type and returns {}: leave that to zod.
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) return false;
     const o = v as Record<string, unknown>;
     for (let i = 0; i < n; i++) {
       if (!checks[i]!(o[names[i]!])) return false;
@@ -77,7 +78,10 @@ function scalarCheck(f: MessageDefinitionField): MessageCheck {
   if (f.isComplex) {
     // Resolved lazily: nested types compile on first use, and share the cache.
     let inner: MessageCheck | undefined;
-    return (v) => (inner ??= messageCheck(f.type))(v);
+    return (v) => {
+      if (inner === undefined) inner = messageCheck(f.type);
+      return inner(v);
+    };
   }
   switch (f.type) {
     case 'bool':
@@ -109,8 +113,7 @@ function compileField(f: MessageDefinitionField): MessageCheck {
   if (!f.isArray) return elem;
   const exact = f.arrayLength;
   const max = f.arrayUpperBound ?? Number.POSITIVE_INFINITY;
-  const lengthOk =
-    exact !== undefined ? (len: number) => len === exact : (len: number) => len <= max;
+  const lengthOk = exact !== undefined ? (len: number) => len === exact : (len: number) => len <= max;
   if (f.type === 'uint8' && !f.isComplex) {
     // A plain array of uint8 is valid too, but zod converts it: leave it to zod.
     return (v) => v instanceof Uint8Array && lengthOk(v.length);

@@ -76,7 +76,11 @@ describe('actions', () => {
     const { context } = makeGraph();
     const step = gate();
     let seen:
-      | ServerGoalHandle<FollowJointTrajectory_Goal, FollowJointTrajectory_Result, FollowJointTrajectory_Feedback>
+      | ServerGoalHandle<
+          FollowJointTrajectory_Goal,
+          FollowJointTrajectory_Result,
+          FollowJointTrajectory_Feedback
+        >
       | undefined;
     context.createNode('arm').createActionServer(FJT, 'fjt', {
       execute: async (h) => {

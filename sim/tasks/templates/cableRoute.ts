@@ -48,9 +48,16 @@ registerTask({
       const y = anchor[1] + along;
       const yaw = Math.atan2(y - previous[1], x - previous[0]) + rng.uniform(-0.1, 0.1);
       previous = [x, y];
-      return scene.add(
-        createClip({ id: `clip_${label}`, label, color: 'gray', ...spec.clip, position: [x, y, 0], yaw }),
-      );
+      const clip = createClip({
+        id: `clip_${label}`,
+        label,
+        color: 'gray',
+        ...spec.clip,
+        position: [x, y, 0],
+        yaw,
+      });
+      if (clip.body) clip.body.material = scene.physics.materials.fixture;
+      return scene.add(clip);
     });
     const goal: Goal = { type: 'cable_route', cable: cable.id, clips: clips.map((k) => k.id) };
     const [a, b, cl] = labels as [string, string, string];

@@ -455,7 +455,7 @@ export const MESSAGE_DEFINITIONS: Readonly<Record<string, ResolvedMessageDefinit
       { name: "seed", type: "uint32", isComplex: false, isArray: false },
       { name: "split", type: "string", isComplex: false, isArray: false },
     ],
-    text: "# Start a new episode.\n# Task id as registered in sim/tasks (empty: keep the current task).\nstring task\n# RNG seed for the episode; the same seed gives the same episode, bit for bit.\nuint32 seed\n# Which task split to draw the episode from, e.g. \"train\" or \"test\".\nstring split\n",
+    text: "# Start a new episode.\n# Task id as registered in sim/tasks (empty: keep the current task).\nstring task\n# RNG seed for the episode; the same seed gives the same episode, bit for bit.\nuint32 seed\n# Split of colours and positions: \"seen\" or \"unseen\" (empty: \"seen\").\nstring split\n",
     dependencies: [],
   },
   'simbridge_msgs/srv/Reset_Response': {

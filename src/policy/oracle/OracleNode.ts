@@ -69,11 +69,19 @@ export class OracleNode {
       `/${c.forward_position_controller}/commands`,
       QOS_SENSOR_DATA,
     );
-    this.#gripper = node.createActionClient('control_msgs/action/GripperCommand', `/${c.gripper_controller}/gripper_cmd`);
+    this.#gripper = node.createActionClient(
+      'control_msgs/action/GripperCommand',
+      `/${c.gripper_controller}/gripper_cmd`,
+    );
     node.createSubscription('std_msgs/msg/String', '/robot_description', QOS_TRANSIENT_LOCAL, (msg) => {
       const cfg = options.robot.config;
       const urdf = parseUrdf(msg.data, '/robot_description');
-      this.#robot = { ...options.robot, urdf, urdfText: msg.data, chain: new KinematicChain(urdf, cfg.base_link, cfg.tip_link) };
+      this.#robot = {
+        ...options.robot,
+        urdf,
+        urdfText: msg.data,
+        chain: new KinematicChain(urdf, cfg.base_link, cfg.tip_link),
+      };
     });
     node.createSubscription('sensor_msgs/msg/JointState', '/joint_states', QOS_DEFAULT, (msg) => {
       this.#joints = msg;
@@ -101,7 +109,9 @@ export class OracleNode {
     const robot = this.#robot;
     const obs = robot && this.#observe(robot);
     if (!robot || !obs) return; // waiting for /robot_description, /joint_states, /detections
-    this.#policy ??= new OraclePolicy(robot, this.#options.goal, { controlHz: this.#options.controlHz ?? 60 });
+    this.#policy ??= new OraclePolicy(robot, this.#options.goal, {
+      controlHz: this.#options.controlHz ?? 60,
+    });
     const action = this.#policy.act(obs);
     this.cycles++;
     this.#commands.publish({ layout: { dim: [], data_offset: 0 }, data: action.joints });
@@ -166,12 +176,20 @@ export function objectsFromDetections(
   scene: SceneSpec,
 ): ObjectObservation[] {
   const out: ObjectObservation[] = [];
-  const cables = new Map<string, { obj: ObjectObservation; segments: Array<[number, [number, number, number]]> }>();
+  const cables = new Map<
+    string,
+    { obj: ObjectObservation; segments: Array<[number, [number, number, number]]> }
+  >();
   for (const d of det.detections) {
     const className = d.results[0]?.hypothesis.class_id ?? '';
     const c = d.bbox.center;
     const position: [number, number, number] = [c.position.x, c.position.y, c.position.z];
-    const quaternion: [number, number, number, number] = [c.orientation.x, c.orientation.y, c.orientation.z, c.orientation.w];
+    const quaternion: [number, number, number, number] = [
+      c.orientation.x,
+      c.orientation.y,
+      c.orientation.z,
+      c.orientation.w,
+    ];
     const size: [number, number, number] = [d.bbox.size.x, d.bbox.size.y, d.bbox.size.z];
     const slash = d.id.indexOf('/');
     if (slash > 0 && className.endsWith('cable segment')) {
@@ -221,7 +239,16 @@ export function objectsFromDetections(
       continue;
     }
     const kind = words[1] as ObjectObservation['kind'];
-    const obj: ObjectObservation = { id: d.id, kind, color: words[0] ?? '', className, size, position, quaternion, yaw };
+    const obj: ObjectObservation = {
+      id: d.id,
+      kind,
+      color: words[0] ?? '',
+      className,
+      size,
+      position,
+      quaternion,
+      yaw,
+    };
     if (kind === 'bowl') obj.innerSize = size[0] - 2 * scene.bowl.wallThickness;
     out.push(obj);
   }
