@@ -91,8 +91,8 @@ export interface StepInfo {
 }
 
 export interface EnvOptions {
-  /** Robot id (a folder of robots/). @default 'ur5e' */
-  robot?: string;
+  /** Robot id (a folder of robots/), or a loaded description (see loadRobot). @default 'ur5e' */
+  robot?: string | RobotDescription;
   /** Scene spec or built-in scene name. @default 'tabletop' */
   scene?: SceneSpec | string;
   physics?: PhysicsWorldOptions;
@@ -145,7 +145,7 @@ interface Episode {
  */
 export class SimEnv {
   readonly #options: EnvOptions;
-  #robotId: string;
+  #robot: RobotDescription;
   #episode: Episode | undefined;
   #closed = false;
   /** Scratch for validated joint targets. */
@@ -153,15 +153,14 @@ export class SimEnv {
 
   constructor(options: EnvOptions = {}) {
     this.#options = options;
-    this.#robotId = options.robot ?? 'ur5e';
-    loadRobot(this.#robotId);
+    this.#robot = typeof options.robot === 'object' ? options.robot : loadRobot(options.robot ?? 'ur5e');
     const cHz = options.controlHz ?? 60;
     if (!(Number.isFinite(cHz) && cHz > 0))
       throw new UserError(`controlHz must be a positive number, got ${cHz}`);
   }
 
   get robotDescription(): RobotDescription {
-    return loadRobot(this.#robotId);
+    return this.#robot;
   }
 
   /** Physics steps per action. */
@@ -176,14 +175,13 @@ export class SimEnv {
       throw new UserError(`seed must be a non-negative integer, got ${options.seed}`);
     }
     if (options.robot) {
-      loadRobot(options.robot); // throws for an unknown robot before anything changes
-      this.#robotId = options.robot;
+      this.#robot = loadRobot(options.robot); // throws for an unknown robot before anything changes
     }
     const split = options.split ?? 'seen';
     if (split !== 'seen' && split !== 'unseen')
       throw new UserError(`split must be "seen" or "unseen", got "${split}"`);
     const task = getTask(options.task);
-    const description = loadRobot(this.#robotId);
+    const description = this.#robot;
     this.#q = new Float64Array(description.chain.dof);
     const spec =
       typeof this.#options.scene === 'object'
@@ -227,7 +225,7 @@ export class SimEnv {
       observation: this.observe(),
       instruction,
       goal,
-      info: { task: task.id, seed: options.seed, robot: this.#robotId, split, maxSteps },
+      info: { task: task.id, seed: options.seed, robot: description.id, split, maxSteps },
     };
   }
 

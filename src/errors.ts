@@ -31,6 +31,11 @@ function safeJson(v: unknown): string {
     const s = typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v);
     return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
   } catch {
-    return String(v);
+    // JSON.stringify throws on bigint and cycles; String() on null-prototype objects.
+    try {
+      return String(v);
+    } catch {
+      return Object.prototype.toString.call(v);
+    }
   }
 }

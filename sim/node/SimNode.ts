@@ -13,7 +13,9 @@ import {
 } from '../../src/graph/index.ts';
 import type { MessageType } from '../../src/msgs/index.ts';
 import { type Action, createEnv, type ResetResult, type SimEnv } from '../Env.ts';
+import type { RobotDescription } from '../robot/RobotConfig.ts';
 import type { Split } from '../scene/Layout.ts';
+import type { SceneSpec } from '../scene/SceneSpec.ts';
 import type { Checks } from '../tasks/evaluateGoal.ts';
 import { getTask } from '../tasks/Task.ts';
 import { buildDetections } from './detections.ts';
@@ -38,8 +40,10 @@ export const FJT_ERROR = {
 } as const;
 
 export interface SimNodeOptions {
-  /** Robot id (robots/<id>). @default 'ur5e' */
-  robot?: string;
+  /** Robot id (robots/<id>) or a loaded description. @default 'ur5e' */
+  robot?: string | RobotDescription;
+  /** Scene spec or built-in scene name. @default 'tabletop' */
+  scene?: SceneSpec | string;
   /** Node name. @default 'sim' */
   name?: string;
   /** Publish rates, Hz (sim time). */
@@ -106,7 +110,6 @@ export class SimNode {
   readonly node: Node;
   readonly env: SimEnv;
   readonly #clock: SimClock;
-  readonly #robotId: string;
   readonly #watchdogSeconds: number;
   readonly #workspace: { min: [number, number, number]; max: [number, number, number] };
   #reset: ResetResult | undefined;
@@ -136,9 +139,9 @@ export class SimNode {
       );
     }
     this.#clock = context.simClock;
-    this.#robotId = options.robot ?? 'ur5e';
     this.env = createEnv({
-      robot: this.#robotId,
+      robot: options.robot ?? 'ur5e',
+      ...(options.scene ? { scene: options.scene } : {}),
       controlHz: 240,
       graspAssist: options.graspAssist ?? 'cable',
     });
