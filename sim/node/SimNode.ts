@@ -335,7 +335,10 @@ export class SimNode {
 
   #onStreamCommand(data: ArrayLike<number>, source: string): void {
     if (!this.#reset) return;
-    if (this.#estop) return this.#refuse('emergency stop is active; command ignored', source);
+    if (this.#estop) {
+      this.#refuse('emergency stop is active; command ignored', source);
+      return;
+    }
     const q = this.#checkJoints(data, source);
     if (!q) return;
     if (this.#trajectory) this.#preemptTrajectory('preempted by a streamed command');

@@ -10,6 +10,7 @@ interface RunFlags {
   robot: string;
   policy: string;
   split: 'seen' | 'unseen';
+  scene: string;
   json?: boolean;
   dryRun?: boolean;
 }
@@ -31,7 +32,8 @@ export function addRunCommand(program: Command, setExitCode: (code: number) => v
     .description('run one episode and report its success checks')
     .requiredOption('--task <id>', 'task id, e.g. pick_place')
     .option('--seed <n>', 'episode seed, >= 0', (v) => parseIntFlag('--seed', v, 0), 0)
-    .option('--robot <id>', 'robot id from robots/', 'ur5e')
+    .option('--robot <id|dir>', 'robot id from robots/, or a folder with robot.yaml and its URDF', 'ur5e')
+    .option('--scene <name|file>', 'built-in scene name, or a scene-spec YAML file', 'tabletop')
     .option('--policy <id>', 'policy id', 'oracle')
     .addOption(
       new Option('--split <split>', 'colours and positions seen or unseen in development')
@@ -55,6 +57,7 @@ async function runOne(flags: RunFlags): Promise<number> {
     split: flags.split,
     seed: flags.seed,
     index: 0,
+    scene: flags.scene,
   };
   if (flags.dryRun) {
     const { instruction, goal, scene } = describeEpisode(spec);

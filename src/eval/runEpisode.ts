@@ -1,8 +1,8 @@
 import { createEnv, type SimEnv } from '../../sim/Env.ts';
-import { listRobots } from '../../sim/robot/RobotConfig.ts';
 import { listTaskIds } from '../../sim/tasks/index.ts';
 import { UserError } from '../errors.ts';
 import { OraclePolicy } from '../policy/oracle/OraclePolicy.ts';
+import { resolveRobot, resolveScene } from './resolve.ts';
 import { runGraphEpisode } from './runGraphEpisode.ts';
 import type { EpisodeResult, EpisodeSpec } from './types.ts';
 
@@ -24,11 +24,12 @@ const CONTROL_HZ = 60;
 
 /** One env per robot per thread: the robot's URDF is parsed once. */
 const envs = new Map<string, SimEnv>();
-function envFor(robot: string): SimEnv {
-  let env = envs.get(robot);
+function envFor(robot: string, scene?: string): SimEnv {
+  const key = `${robot}\u0000${scene ?? ''}`;
+  let env = envs.get(key);
   if (!env) {
-    env = createEnv({ robot, controlHz: CONTROL_HZ });
-    envs.set(robot, env);
+    env = createEnv({ robot: resolveRobot(robot), scene: resolveScene(scene), controlHz: CONTROL_HZ });
+    envs.set(key, env);
   }
   return env;
 }
@@ -42,7 +43,7 @@ export function runEpisode(spec: EpisodeSpec): Promise<EpisodeResult> {
 
 /** The oracle on the env directly, without the graph (policy `oracle-env`). */
 export function runEnvEpisode(spec: EpisodeSpec): EpisodeResult {
-  const env = envFor(spec.robot);
+  const env = envFor(spec.robot, spec.scene);
   const start = performance.now();
   const reset = env.reset({ task: spec.task, seed: spec.seed, split: spec.split });
   const policy = new OraclePolicy(env.robotDescription, reset.goal, { controlHz: CONTROL_HZ });
@@ -86,7 +87,7 @@ export function runEnvEpisode(spec: EpisodeSpec): EpisodeResult {
 /** Builds the episode's scene, goal and instruction without stepping (for `--dry-run`). */
 export function describeEpisode(spec: EpisodeSpec): { instruction: string; goal: unknown; scene: unknown } {
   validateSpecNames(spec.task, spec.robot, spec.policy);
-  const env = envFor(spec.robot);
+  const env = envFor(spec.robot, spec.scene);
   const r = env.reset({ task: spec.task, seed: spec.seed, split: spec.split });
   return {
     instruction: r.instruction,
@@ -118,9 +119,7 @@ export function listPolicies(): string[] {
 export function validateSpecNames(task: string, robot: string, policy: string): void {
   const tasks = listTaskIds();
   if (!tasks.includes(task)) throw new UserError(`unknown task "${task}"; known tasks: ${tasks.join(', ')}`);
-  const robots = listRobots();
-  if (!robots.includes(robot))
-    throw new UserError(`unknown robot "${robot}"; known robots: ${robots.join(', ')}`);
+  resolveRobot(robot);
   if (!(POLICIES as readonly string[]).includes(policy)) {
     throw new UserError(`unknown policy "${policy}"; known policies: ${POLICIES.join(', ')}`);
   }

@@ -1,11 +1,11 @@
 import { SimNode } from '../../sim/node/SimNode.ts';
-import { getScene } from '../../sim/scene/SceneSpec.ts';
 import type { Goal } from '../../sim/tasks/Goal.ts';
 import { UserError } from '../errors.ts';
 import { createContext, type MessageValidator, SimClock } from '../graph/index.ts';
 import { defaultMessage, hasMessageType, validateMessage } from '../msgs/index.ts';
 import { OracleNode } from '../policy/oracle/OracleNode.ts';
 import { LocalTransport } from '../transports/local/LocalTransport.ts';
+import { resolveRobot, resolveScene } from './resolve.ts';
 import type { EpisodeResult, EpisodeSpec } from './types.ts';
 
 /** The message layer as the graph's validator: every published message is checked once. */
@@ -33,7 +33,8 @@ export async function runGraphEpisode(spec: EpisodeSpec): Promise<EpisodeResult>
     validator: messageValidator,
     clock: new SimClock(),
   });
-  const sim = new SimNode(context, { robot: spec.robot });
+  const scene = resolveScene(spec.scene);
+  const sim = new SimNode(context, { robot: resolveRobot(spec.robot), scene });
   let oracle: OracleNode | undefined;
   try {
     const harness = context.createNode('eval_harness');
@@ -46,7 +47,7 @@ export async function runGraphEpisode(spec: EpisodeSpec): Promise<EpisodeResult>
       robot: sim.env.robotDescription,
       goal,
       controlHz: CONTROL_HZ,
-      scene: getScene('tabletop'),
+      scene,
     });
     const start = performance.now();
     while (!sim.done) {

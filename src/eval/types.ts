@@ -12,6 +12,8 @@ export interface EpisodeSpec {
   split: 'seen' | 'unseen';
   /** Position of this episode in the whole evaluation (before sharding). */
   index: number;
+  /** Scene: a built-in name or a scene-spec YAML path. @default 'tabletop' */
+  scene?: string;
 }
 
 /** What one episode produced. Every field but `wallTimeSeconds` is deterministic. */

@@ -9,6 +9,7 @@
  * `export type { MessageTypeMap } from '../msgs/generated/types.ts';`.
  */
 export type { MessageTypeMap } from '../msgs/generated/types.ts';
+
 import type { MessageTypeMap } from '../msgs/generated/types.ts';
 
 type Keys = keyof MessageTypeMap & string;
