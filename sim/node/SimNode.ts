@@ -11,7 +11,7 @@ import {
   type ServerGoalHandle,
   type SimClock,
 } from '../../src/graph/index.ts';
-import type { MessageType } from '../../src/msgs/index.ts';
+import { FollowJointTrajectory_Result, type MessageType } from '../../src/msgs/index.ts';
 import { type Action, createEnv, type ResetResult, type SimEnv } from '../Env.ts';
 import type { RobotDescription } from '../robot/RobotConfig.ts';
 import type { Split } from '../scene/Layout.ts';
@@ -30,14 +30,7 @@ type GripResult = MessageType<'control_msgs/action/GripperCommand_Result'>;
 type GripFeedback = MessageType<'control_msgs/action/GripperCommand_Feedback'>;
 
 /** control_msgs/FollowJointTrajectory result codes (ros2_controllers uses the same). */
-export const FJT_ERROR = {
-  SUCCESSFUL: 0,
-  INVALID_GOAL: -1,
-  INVALID_JOINTS: -2,
-  OLD_HEADER_TIMESTAMP: -3,
-  PATH_TOLERANCE_VIOLATED: -4,
-  GOAL_TOLERANCE_VIOLATED: -5,
-} as const;
+export const FJT_ERROR = FollowJointTrajectory_Result;
 
 export interface SimNodeOptions {
   /** Robot id (robots/<id>) or a loaded description. @default 'ur5e' */

@@ -120,3 +120,48 @@ export function affineToMatrix4(a: Float64Array, o: number, out: Matrix4): Matri
 /** Joint kinds the kinematics handle. Continuous joints are revolute without position limits. */
 export const JointKind = { Fixed: 0, Revolute: 1, Prismatic: 2 } as const;
 export type JointKind = (typeof JointKind)[keyof typeof JointKind];
+
+/**
+ * Unit quaternion [x y z w] of a rotation matrix given row by row (Shepperd's method,
+ * stable for every rotation), written to out[o..o+4). Allocation-free.
+ */
+export function quaternionFromRotation(
+  m00: number,
+  m01: number,
+  m02: number,
+  m10: number,
+  m11: number,
+  m12: number,
+  m20: number,
+  m21: number,
+  m22: number,
+  out: Float64Array,
+  o = 0,
+): void {
+  const trace = m00 + m11 + m22;
+  if (trace > 0) {
+    const s = 0.5 / Math.sqrt(trace + 1);
+    out[o + 3] = 0.25 / s;
+    out[o] = (m21 - m12) * s;
+    out[o + 1] = (m02 - m20) * s;
+    out[o + 2] = (m10 - m01) * s;
+  } else if (m00 > m11 && m00 > m22) {
+    const s = 2 * Math.sqrt(1 + m00 - m11 - m22);
+    out[o + 3] = (m21 - m12) / s;
+    out[o] = 0.25 * s;
+    out[o + 1] = (m01 + m10) / s;
+    out[o + 2] = (m02 + m20) / s;
+  } else if (m11 > m22) {
+    const s = 2 * Math.sqrt(1 + m11 - m00 - m22);
+    out[o + 3] = (m02 - m20) / s;
+    out[o] = (m01 + m10) / s;
+    out[o + 1] = 0.25 * s;
+    out[o + 2] = (m12 + m21) / s;
+  } else {
+    const s = 2 * Math.sqrt(1 + m22 - m00 - m11);
+    out[o + 3] = (m10 - m01) / s;
+    out[o] = (m02 + m20) / s;
+    out[o + 1] = (m12 + m21) / s;
+    out[o + 2] = 0.25 * s;
+  }
+}

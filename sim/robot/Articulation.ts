@@ -1,7 +1,7 @@
 import * as CANNON from 'cannon-es';
 import { Matrix4, Quaternion, Vector3 } from 'three';
 import { CollisionGroup } from '../core/PhysicsWorld.ts';
-import { AFFINE_SIZE, affineFromOrigin, affineMultiply } from './Affine.ts';
+import { AFFINE_SIZE, affineFromOrigin, affineMultiply, quaternionFromRotation } from './Affine.ts';
 import type { RobotTree } from './RobotTree.ts';
 import { originToMatrix4, type UrdfGeometry, type UrdfOrigin, type UrdfRobot } from './Urdf.ts';
 
@@ -148,55 +148,8 @@ export class Articulation {
     t[0] = a[3]!;
     t[1] = a[7]!;
     t[2] = a[11]!;
-    rotationToQuaternion(a, t, 3);
+    quaternionFromRotation(a[0]!, a[1]!, a[2]!, a[4]!, a[5]!, a[6]!, a[8]!, a[9]!, a[10]!, t, 3);
   }
-}
-
-/** Quaternion [x y z w] of the rotation in a packed affine (Shepperd's method), into out[o..o+4). */
-function rotationToQuaternion(m: Float64Array, out: Float64Array, o: number): void {
-  const m00 = m[0]!;
-  const m01 = m[1]!;
-  const m02 = m[2]!;
-  const m10 = m[4]!;
-  const m11 = m[5]!;
-  const m12 = m[6]!;
-  const m20 = m[8]!;
-  const m21 = m[9]!;
-  const m22 = m[10]!;
-  const trace = m00 + m11 + m22;
-  let x: number;
-  let y: number;
-  let z: number;
-  let w: number;
-  if (trace > 0) {
-    const s = 0.5 / Math.sqrt(trace + 1);
-    w = 0.25 / s;
-    x = (m21 - m12) * s;
-    y = (m02 - m20) * s;
-    z = (m10 - m01) * s;
-  } else if (m00 > m11 && m00 > m22) {
-    const s = 2 * Math.sqrt(1 + m00 - m11 - m22);
-    w = (m21 - m12) / s;
-    x = 0.25 * s;
-    y = (m01 + m10) / s;
-    z = (m02 + m20) / s;
-  } else if (m11 > m22) {
-    const s = 2 * Math.sqrt(1 + m11 - m00 - m22);
-    w = (m02 - m20) / s;
-    x = (m01 + m10) / s;
-    y = 0.25 * s;
-    z = (m12 + m21) / s;
-  } else {
-    const s = 2 * Math.sqrt(1 + m22 - m00 - m11);
-    w = (m10 - m01) / s;
-    x = (m02 + m20) / s;
-    y = (m12 + m21) / s;
-    z = 0.25 * s;
-  }
-  out[o] = x;
-  out[o + 1] = y;
-  out[o + 2] = z;
-  out[o + 3] = w;
 }
 
 function toShape(g: UrdfGeometry): { shape: CANNON.Shape; orientation?: CANNON.Quaternion } {

@@ -66,7 +66,9 @@ async function runOne(flags: RunFlags): Promise<number> {
     return 0;
   }
   const result = await runEpisode(spec);
-  process.stdout.write(flags.json ? JSON.stringify(result, null, 2) + '\n' : humanSummary(result));
+  // `simTime` (s) is the issue's name for `simTimeSeconds`; both are printed.
+  const json = { ...result, simTime: result.simTimeSeconds };
+  process.stdout.write(flags.json ? JSON.stringify(json, null, 2) + '\n' : humanSummary(result));
   if (result.error !== undefined && flags.json) {
     process.stderr.write(`simbridge: episode could not run: ${result.error}\n`);
   }

@@ -16,6 +16,7 @@
  */
 import type { Matrix4 } from 'three';
 import { Rng } from '../../sim/core/Rng.ts';
+import { quaternionFromRotation } from '../../sim/robot/Affine.ts';
 import type { KinematicChain } from '../../sim/robot/KinematicChain.ts';
 
 export interface IkOptions {
@@ -383,36 +384,11 @@ export function poseError(tgt: Float64Array, cur: Float64Array, e: Float64Array)
   const m20 = r(tgt, cur, 2, 0);
   const m21 = r(tgt, cur, 2, 1);
   const m22 = r(tgt, cur, 2, 2);
-  const tr = m00 + m11 + m22;
-  let w: number;
-  let x: number;
-  let y: number;
-  let z: number;
-  if (tr > 0) {
-    const s = 0.5 / Math.sqrt(tr + 1);
-    w = 0.25 / s;
-    x = (m21 - m12) * s;
-    y = (m02 - m20) * s;
-    z = (m10 - m01) * s;
-  } else if (m00 > m11 && m00 > m22) {
-    const s = 2 * Math.sqrt(1 + m00 - m11 - m22);
-    w = (m21 - m12) / s;
-    x = 0.25 * s;
-    y = (m01 + m10) / s;
-    z = (m02 + m20) / s;
-  } else if (m11 > m22) {
-    const s = 2 * Math.sqrt(1 + m11 - m00 - m22);
-    w = (m02 - m20) / s;
-    x = (m01 + m10) / s;
-    y = 0.25 * s;
-    z = (m12 + m21) / s;
-  } else {
-    const s = 2 * Math.sqrt(1 + m22 - m00 - m11);
-    w = (m10 - m01) / s;
-    x = (m02 + m20) / s;
-    y = (m12 + m21) / s;
-    z = 0.25 * s;
-  }
+  quaternionFromRotation(m00, m01, m02, m10, m11, m12, m20, m21, m22, _quat, 0);
+  let x = _quat[0]!;
+  let y = _quat[1]!;
+  let z = _quat[2]!;
+  let w = _quat[3]!;
   if (w < 0) {
     w = -w;
     x = -x;
@@ -425,6 +401,8 @@ export function poseError(tgt: Float64Array, cur: Float64Array, e: Float64Array)
   e[4] = y * f;
   e[5] = z * f;
 }
+
+const _quat = new Float64Array(4);
 
 /** Row i of a's rotation dotted with row j of b's: (Ra·Rbᵀ)[i][j]. */
 function rowDot(a: Float64Array, b: Float64Array, i: number, j: number): number {

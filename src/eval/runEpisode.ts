@@ -2,6 +2,7 @@ import { createEnv, type SimEnv } from '../../sim/Env.ts';
 import { listTaskIds } from '../../sim/tasks/index.ts';
 import { UserError } from '../errors.ts';
 import { OraclePolicy } from '../policy/oracle/OraclePolicy.ts';
+import { episodeResult } from './episodeResult.ts';
 import { resolveRobot, resolveScene } from './resolve.ts';
 import { runGraphEpisode } from './runGraphEpisode.ts';
 import type { EpisodeResult, EpisodeSpec } from './types.ts';
@@ -58,30 +59,7 @@ export function runEnvEpisode(spec: EpisodeSpec): EpisodeResult {
     if (policy.finished && policy.failure) break;
   }
   const wallTimeSeconds = (performance.now() - start) / 1000;
-  const s = env.summary();
-  const result: EpisodeResult = {
-    task: spec.task,
-    robot: spec.robot,
-    seed: spec.seed,
-    policy: spec.policy,
-    split: spec.split,
-    index: spec.index,
-    instruction: s.instruction,
-    goal: s.goal,
-    success: checks.success,
-    checks,
-    steps: s.steps,
-    simTimeSeconds: s.simTimeSeconds,
-    wallTimeSeconds,
-    stateHash: s.stateHash,
-    subtasksCompleted: s.subtasksCompleted,
-    subtasksTotal: s.subtasksTotal,
-    graspAssists: s.graspAssists,
-    commandsRejected: s.commandsRejected,
-    commandsClamped: s.commandsClamped,
-  };
-  if (policy.failure) result.policyFailure = policy.failure;
-  return result;
+  return episodeResult(spec, env, checks, { wallTimeSeconds, policyFailure: policy.failure });
 }
 
 /** Builds the episode's scene, goal and instruction without stepping (for `--dry-run`). */

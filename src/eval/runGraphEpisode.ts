@@ -5,6 +5,7 @@ import { createContext, type MessageValidator, SimClock } from '../graph/index.t
 import { defaultMessage, hasMessageType, validateMessage } from '../msgs/index.ts';
 import { OracleNode } from '../policy/oracle/OracleNode.ts';
 import { LocalTransport } from '../transports/local/LocalTransport.ts';
+import { episodeResult } from './episodeResult.ts';
 import { resolveRobot, resolveScene } from './resolve.ts';
 import type { EpisodeResult, EpisodeSpec } from './types.ts';
 
@@ -56,31 +57,11 @@ export async function runGraphEpisode(spec: EpisodeSpec): Promise<EpisodeResult>
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     const wallTimeSeconds = (performance.now() - start) / 1000;
-    const s = sim.env.summary();
-    const checks = sim.checks;
-    const result: EpisodeResult = {
-      task: spec.task,
-      robot: spec.robot,
-      seed: spec.seed,
-      policy: spec.policy,
-      split: spec.split,
-      index: spec.index,
-      instruction: s.instruction,
-      goal: s.goal,
-      success: checks.success,
-      checks,
-      steps: s.steps,
-      simTimeSeconds: s.simTimeSeconds,
+    return episodeResult(spec, sim.env, sim.checks, {
       wallTimeSeconds,
-      stateHash: s.stateHash,
-      subtasksCompleted: s.subtasksCompleted,
-      subtasksTotal: s.subtasksTotal,
-      graspAssists: s.graspAssists,
-      commandsRejected: s.commandsRejected + sim.rejectedCommands,
-      commandsClamped: s.commandsClamped,
-    };
-    if (oracle.failure) result.policyFailure = oracle.failure;
-    return result;
+      policyFailure: oracle.failure,
+      extraRejected: sim.rejectedCommands,
+    });
   } finally {
     oracle?.destroy();
     sim.destroy(); // ends its action goals with full results before the graph goes away
