@@ -119,6 +119,13 @@ export class OraclePolicy {
         return;
       case 'sort':
         for (const id of goal.objects) yield* this.#pickPlace(id, goal.target);
+        // A later placement can knock an earlier block out: check them all, redo the strays.
+        for (let round = 0; round < 2; round++) {
+          const strays = goal.objects.filter(
+            (id) => !this.#inBowl(this.#object(id), this.#object(goal.target)),
+          );
+          for (const id of strays) yield* this.#pickPlace(id, goal.target);
+        }
         return;
       case 'cable_route':
         yield* this.#routeCable(goal.cable, goal.clips);
@@ -199,7 +206,8 @@ export class OraclePolicy {
     yield* this.#moveTo(x - dx, y - dy, SAFE_Z, this.#yaw, CARRY_SPEED);
     yield* this.#moveTo(x - dx, y - dy, z - dz, this.#yaw, APPROACH_SPEED);
     yield* this.#settle();
-    this.#grip = Math.min(this.#robot.config.gripper.max_width, obj.size[1] + 0.03);
+    // Open just clear of the block (6 mm a side): wider pads would sweep its neighbours.
+    this.#grip = Math.min(this.#robot.config.gripper.max_width, obj.size[1] + 0.012);
     yield* this.#wait(0.4);
     yield* this.#moveTo(this.#pos.x, this.#pos.y, SAFE_Z, this.#yaw, APPROACH_SPEED);
   }
