@@ -42,18 +42,25 @@ export async function run({ quick }: BenchOptions): Promise<Record<string, unkno
 
   const env = createEnv({ robot: ROBOT });
   const seed = findSeed(env);
-  const sim = new SimDriver(env, seed);
+  const sim = new SimDriver(env, seed, true);
+  // The same motion through env.act(): physics, articulation, gripper and task checks,
+  // without building an observation (what the sim node does each step).
+  const core = new SimDriver(createEnv({ robot: ROBOT }), seed, false);
   const baseline = new BaselineDriver(buildEpisodeWorld(seed, sim.objectPositions));
   const dt = baseline.dt;
 
   sim.measure(warmupSeconds);
+  core.measure(warmupSeconds);
   baseline.measure(warmupSeconds);
   const simRates: number[] = [];
+  const coreRates: number[] = [];
   const baseRates: number[] = [];
   for (let r = 0; r < rounds; r++) {
     baseRates.push(baseline.measure(phaseSeconds));
     simRates.push(sim.measure(phaseSeconds));
+    coreRates.push(core.measure(phaseSeconds));
   }
+  const coreStepsPerSecond = median(coreRates);
   const stepsPerSecond = median(simRates);
   const baseStepsPerSecond = median(baseRates);
   const rtf = stepsPerSecond * dt;
@@ -79,6 +86,12 @@ export async function run({ quick }: BenchOptions): Promise<Record<string, unkno
       meanContacts: round(baseline.meanContacts, 1),
     },
     overhead: round(overhead, 3),
+    withoutObservation: {
+      name: 'env.act: same steps without building observations',
+      stepsPerSecond: round(coreStepsPerSecond),
+      rtf: round(coreStepsPerSecond * dt, 2),
+      overhead: round(baseStepsPerSecond / coreStepsPerSecond, 3),
+    },
     targets: { rtf: `>=${TARGETS.rtf}`, overhead: `<=${TARGETS.overhead}` },
     meetsTargets: { rtf: rtf >= TARGETS.rtf, overhead: overhead <= TARGETS.overhead },
     quick,
@@ -106,8 +119,11 @@ class SimDriver {
   /** Physics steps of the current episode so far. */
   #steps = 0;
 
-  constructor(env: SimEnv, seed: number) {
+  readonly #observe: boolean;
+
+  constructor(env: SimEnv, seed: number, observe: boolean) {
     this.#env = env;
+    this.#observe = observe;
     this.#seed = seed;
     const reset = env.reset({ task: TASK, seed });
     this.#home = reset.observation.joints.position;
@@ -132,10 +148,11 @@ class SimDriver {
           this.#joints[j] = this.#home[j]! + AMPLITUDE * Math.sin(2 * Math.PI * FREQUENCY * t + j);
         }
         const gripper = this.#maxWidth * (0.5 + 0.5 * Math.sin(2 * Math.PI * FREQUENCY * t));
-        const r = env.step({ joints: this.#joints, gripper });
+        const action = { joints: this.#joints, gripper };
+        const r = this.#observe ? env.step(action) : env.act(action);
         steps += r.info.steps - this.#steps;
         this.#steps = r.info.steps;
-        done = r.done;
+        done = r.terminated || r.truncated;
       }
       wall += (performance.now() - start) / 1000;
       if (done) {
