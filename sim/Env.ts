@@ -391,7 +391,11 @@ export class SimEnv {
   }
 
   #applyAction(ep: Episode, action: unknown, info: Partial<StepInfo>): void {
-    const parsed = ActionSchema.safeParse(action, { reportInput: true });
+    // The common, well-formed action skips zod (a hot path); anything else gets zod's
+    // verdict and its error message.
+    const parsed = isPlainAction(action)
+      ? { success: true as const, data: action }
+      : ActionSchema.safeParse(action, { reportInput: true });
     if (!parsed.success) {
       ep.rejected++;
       info.commandError = `action: ${formatZodIssues(parsed.error.issues)}`;
@@ -456,6 +460,20 @@ export class SimEnv {
   #assertOpen(): void {
     if (this.#closed) throw new Error('SimEnv: the env is closed');
   }
+}
+
+/** `{ joints: number[], gripper: number }` with no other keys: what ActionSchema accepts. */
+function isPlainAction(a: unknown): a is Action {
+  if (typeof a !== 'object' || a === null || Object.getPrototypeOf(a) !== Object.prototype) return false;
+  const o = a as Record<string, unknown>;
+  let keys = 0;
+  for (const k in o) {
+    if (k !== 'joints' && k !== 'gripper') return false;
+    keys++;
+  }
+  if (keys !== 2 || typeof o.gripper !== 'number' || !Array.isArray(o.joints)) return false;
+  for (const v of o.joints) if (typeof v !== 'number') return false;
+  return true;
 }
 
 /** Creates a headless environment. */
