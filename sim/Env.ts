@@ -7,7 +7,7 @@ import { Rng } from './core/Rng.ts';
 import { hashFloat64 } from './core/stateHash.ts';
 import { loadRobot, type RobotDescription } from './robot/RobotConfig.ts';
 import { type GraspAssistMode, SimRobot } from './robot/SimRobot.ts';
-import { Layout, type Split } from './scene/Layout.ts';
+import { Layout, LayoutError, type Split } from './scene/Layout.ts';
 import { Scene } from './scene/Scene.ts';
 import {
   bodyPosition,
@@ -122,6 +122,14 @@ export interface ResetResult {
   info: { task: string; seed: number; robot: string; split: Split; maxSteps: number };
 }
 
+interface BuiltEpisode {
+  physics: PhysicsWorld;
+  robot: SimRobot;
+  scene: Scene;
+  goal: Goal;
+  instruction: string;
+}
+
 interface Episode {
   physics: PhysicsWorld;
   robot: SimRobot;
@@ -188,21 +196,17 @@ export class SimEnv {
         ? this.#options.scene
         : getScene(this.#options.scene ?? 'tabletop');
 
-    const physics = new PhysicsWorld(this.#options.physics);
-    const robot = new SimRobot(description, physics, { graspAssist: this.#options.graspAssist ?? 'cable' });
-    const scene = new Scene(physics);
-    const rng = new Rng(options.seed);
-    const layout = new Layout(spec, split, rng.fork('layout'));
-    layout.reserve({ x: 0, y: 0, radius: 0.2 }); // the robot's base
-    const palette = split === 'seen' ? spec.colors.seen : spec.colors.unseen;
-    const { goal, instruction } = task.build({
-      scene,
-      layout,
-      rng,
-      spec,
-      split,
-      colors: new ColorPool(palette, rng.fork('colors')),
-    });
+    // A scene too crowded to lay out is drawn again from a seeded fork of the episode's
+    // RNG (deterministic), a bounded number of times.
+    let built: BuiltEpisode | undefined;
+    for (let attempt = 0; !built; attempt++) {
+      try {
+        built = this.#build(task, description, spec, split, options.seed, attempt);
+      } catch (err) {
+        if (!(err instanceof LayoutError) || attempt >= 9) throw err;
+      }
+    }
+    const { physics, robot, scene, goal, instruction } = built;
     const startZ = new Map<string, number>();
     for (const o of scene.objects) if (o.kind === 'block' && o.body) startZ.set(o.id, o.body.position.z);
     const maxSteps = Math.round(task.timeLimitSeconds(goal) / physics.dtSeconds);
@@ -227,6 +231,33 @@ export class SimEnv {
       goal,
       info: { task: task.id, seed: options.seed, robot: description.id, split, maxSteps },
     };
+  }
+
+  #build(
+    task: TaskTemplate,
+    description: RobotDescription,
+    spec: SceneSpec,
+    split: Split,
+    seed: number,
+    attempt: number,
+  ): BuiltEpisode {
+    const physics = new PhysicsWorld(this.#options.physics);
+    const robot = new SimRobot(description, physics, { graspAssist: this.#options.graspAssist ?? 'cable' });
+    const scene = new Scene(physics);
+    const base = new Rng(seed);
+    const rng = attempt === 0 ? base : base.fork(`layout-retry-${attempt}`);
+    const layout = new Layout(spec, split, rng.fork('layout'));
+    layout.reserve({ x: 0, y: 0, radius: 0.2 }); // the robot's base
+    const palette = split === 'seen' ? spec.colors.seen : spec.colors.unseen;
+    const { goal, instruction } = task.build({
+      scene,
+      layout,
+      rng,
+      spec,
+      split,
+      colors: new ColorPool(palette, rng.fork('colors')),
+    });
+    return { physics, robot, scene, goal, instruction };
   }
 
   step(action: unknown): StepResult {

@@ -3,6 +3,11 @@ import type { SceneSpec } from './SceneSpec.ts';
 
 export type Split = 'seen' | 'unseen';
 
+/** The scene spec leaves no room for an object (the episode can be drawn again). */
+export class LayoutError extends Error {
+  override name = 'LayoutError';
+}
+
 /** A footprint reserved on the table: centre and radius, m. */
 export interface Footprint {
   x: number;
@@ -55,7 +60,7 @@ export class Layout {
       this.placed.push({ x, y, radius });
       return { x, y };
     }
-    throw new Error(
+    throw new LayoutError(
       `layout: no free position for radius ${radius} m after 3000 attempts (scene too crowded)`,
     );
   }
