@@ -1,0 +1,2 @@
+// The plan executor: runs skill plans with retries, recovery and instruction switching.
+export * from './Executor.ts';

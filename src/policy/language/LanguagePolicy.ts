@@ -1,0 +1,122 @@
+import type { Action, Observation } from '../../../sim/Env.ts';
+import type { RobotDescription } from '../../../sim/robot/RobotConfig.ts';
+import { Executor, type ExecutorStatus } from '../executor/Executor.ts';
+import type { Plan } from '../planner/Plan.ts';
+import { type PlanResult, planFromInstruction } from '../planner/RuleBasedPlanner.ts';
+import { toWorldSummary, type WorldSummary } from '../planner/WorldSummary.ts';
+import { MotionContext } from '../skills/MotionContext.ts';
+
+/** The policy's status: the executor's, plus the instruction and, when planning failed, why. */
+export interface LanguagePolicyStatus extends ExecutorStatus {
+  instruction: string;
+  /** Set when the instruction gave no plan; nothing moves then. */
+  planner?: { reason: string; unparsed?: string; suggestions?: string[] };
+}
+
+export interface LanguagePolicyOptions {
+  /** Actions per second, Hz. */
+  controlHz: number;
+  /** Attempts per plan step before the plan fails. @default 3 */
+  maxAttempts?: number;
+  /** instruction + world -> plan. @default the rule-based planner */
+  planner?: (instruction: string, world: WorldSummary) => PlanResult;
+}
+
+/**
+ * The language-conditioned policy at the env level (like OraclePolicy): it plans the
+ * instruction against the objects in the observation, and runs the plan with the executor.
+ * An instruction that gives no plan leaves the arm holding exactly where it is, with the
+ * planner's reason in the status. `setInstruction` switches mid-run.
+ */
+export class LanguagePolicy {
+  readonly #ctx: MotionContext;
+  readonly #executor: Executor;
+  readonly #planner: (instruction: string, world: WorldSummary) => PlanResult;
+  #instruction: string;
+  #pending: string | undefined;
+  #plannerFailure: LanguagePolicyStatus['planner'];
+  #started = false;
+
+  constructor(robot: RobotDescription, instruction: string, options: LanguagePolicyOptions) {
+    this.#ctx = new MotionContext(robot, { controlHz: options.controlHz });
+    this.#planner = options.planner ?? planFromInstruction;
+    this.#instruction = instruction;
+    this.#pending = instruction;
+    this.#executor = new Executor(this.#ctx, {
+      ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+      replan: (obs) => {
+        const r = this.#planner(this.#instruction, worldOf(obs));
+        return r.ok ? r.plan : undefined;
+      },
+    });
+  }
+
+  /** The plan running (or last run), if the instruction gave one. */
+  get plan(): Plan | undefined {
+    return this.#plannerFailure ? undefined : this.#executor.plan;
+  }
+
+  get status(): LanguagePolicyStatus {
+    if (this.#plannerFailure) {
+      return {
+        ...this.#executor.status,
+        state: 'failed',
+        reason: this.#plannerFailure.reason,
+        instruction: this.#instruction,
+        planner: this.#plannerFailure,
+      };
+    }
+    return { ...this.#executor.status, instruction: this.#instruction };
+  }
+
+  /** The plan succeeded or failed (or the instruction gave none); the arm holds still. */
+  get finished(): boolean {
+    const s = this.status.state;
+    return s === 'succeeded' || s === 'failed';
+  }
+
+  /** Why the policy gave up, if it did. */
+  get failure(): string | undefined {
+    const s = this.status;
+    return s.state === 'failed' ? s.reason : undefined;
+  }
+
+  /** Replaces the instruction; the new one is planned on the next observation and switched to. */
+  setInstruction(instruction: string): void {
+    this.#pending = instruction;
+  }
+
+  act(obs: Observation): Action {
+    if (!this.#started) {
+      this.#started = true;
+      this.#ctx.syncTo(obs);
+    }
+    this.#ctx.obs = obs;
+    if (this.#pending !== undefined) {
+      const text = this.#pending;
+      this.#pending = undefined;
+      this.#instruction = text;
+      const r = this.#planner(text, worldOf(obs));
+      if (r.ok) {
+        this.#plannerFailure = undefined;
+        if (this.#executor.status.state === 'idle') this.#executor.start(r.plan);
+        else this.#executor.switchInstruction(r.plan);
+      } else {
+        // No plan, no motion: stop the running plan where it is and report why.
+        this.#plannerFailure = {
+          reason: r.reason,
+          ...(r.unparsed !== undefined ? { unparsed: r.unparsed } : {}),
+          ...(r.suggestions !== undefined ? { suggestions: r.suggestions } : {}),
+        };
+        this.#executor.stop();
+        return this.#ctx.hold();
+      }
+    }
+    return this.#executor.act(obs);
+  }
+}
+
+/** The planner's view of an observation's objects. */
+export function worldOf(obs: Observation): WorldSummary {
+  return toWorldSummary(obs.objects, 'observation');
+}
