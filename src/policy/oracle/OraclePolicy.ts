@@ -5,6 +5,7 @@ import {
   inBowl,
   type Motion,
   MotionContext,
+  onTop,
   PICK_ATTEMPTS,
   pick,
   place,
@@ -91,6 +92,29 @@ export class OraclePolicy {
         for (const id of rest) {
           yield* this.#pickPlace(id, below);
           below = id;
+        }
+        // The arm can knock a finished level off while it fetches the next block: check
+        // the whole tower and repair it. A displaced part that is still a tower becomes the
+        // new base (the rest is moved onto it, top first); otherwise rebuild from the break.
+        let order = [...goal.objects];
+        const isTower = (ids: string[]) =>
+          ids.every((id, i) => i === 0 || onTop(ctx.object(id), ctx.object(ids[i - 1]!)));
+        for (let round = 0; round < 2; round++) {
+          const cur = order;
+          const broken = cur.findIndex((id, i) => i > 0 && !onTop(ctx.object(id), ctx.object(cur[i - 1]!)));
+          if (broken < 0) break;
+          const lower = cur.slice(0, broken);
+          const upper = cur.slice(broken);
+          if (isTower(upper)) {
+            let top = upper[upper.length - 1]!;
+            for (const id of [...lower].reverse()) {
+              yield* this.#pickPlace(id, top);
+              top = id;
+            }
+            order = [...upper, ...lower.reverse()];
+          } else {
+            for (let i = broken; i < cur.length; i++) yield* this.#pickPlace(cur[i]!, cur[i - 1]!);
+          }
         }
         return;
       }
