@@ -11,6 +11,7 @@ interface RunFlags {
   policy: string;
   split: 'seen' | 'unseen';
   scene: string;
+  instruction?: string;
   json?: boolean;
   dryRun?: boolean;
 }
@@ -34,6 +35,7 @@ export function addRunCommand(program: Command, setExitCode: (code: number) => v
     .option('--seed <n>', 'episode seed, >= 0', (v) => parseIntFlag('--seed', v, 0), 0)
     .option('--robot <id|dir>', 'robot id from robots/, or a folder with robot.yaml and its URDF', 'ur5e')
     .option('--scene <name|file>', 'built-in scene name, or a scene-spec YAML file', 'tabletop')
+    .option('--instruction <text>', "with --policy language: say this instead of the task's own instruction")
     .option('--policy <id>', 'policy id', 'oracle')
     .addOption(
       new Option('--split <split>', 'colours and positions seen or unseen in development')
@@ -58,6 +60,7 @@ async function runOne(flags: RunFlags): Promise<number> {
     seed: flags.seed,
     index: 0,
     scene: flags.scene,
+    ...(flags.instruction !== undefined ? { instruction: flags.instruction } : {}),
   };
   if (flags.dryRun) {
     const { instruction, goal, scene } = describeEpisode(spec);

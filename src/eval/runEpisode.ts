@@ -1,6 +1,7 @@
 import { createEnv, type SimEnv } from '../../sim/Env.ts';
 import { listTaskIds } from '../../sim/tasks/index.ts';
 import { UserError } from '../errors.ts';
+import { runLanguageEnvEpisode } from '../policy/language/runLanguageEpisode.ts';
 import { OraclePolicy } from '../policy/oracle/OraclePolicy.ts';
 import { episodeResult } from './episodeResult.ts';
 import { resolveRobot, resolveScene } from './resolve.ts';
@@ -17,8 +18,10 @@ const SUITES: Record<string, () => string[]> = {
  *   (local transport); it sees only topics.
  * - `oracle-env`: the same expert calling the Gym-style env directly, with no graph
  *   (the baseline for the graph's cost).
+ * - `language`: the rule-based planner and the executor on the instruction text (the
+ *   task's, or `spec.instruction`), on the env directly. Not yet a graph node.
  */
-const POLICIES = ['oracle', 'oracle-env'] as const;
+const POLICIES = ['oracle', 'oracle-env', 'language'] as const;
 
 /** Control rate the policies act at, Hz. */
 const CONTROL_HZ = 60;
@@ -39,6 +42,7 @@ function envFor(robot: string, scene?: string): SimEnv {
 export function runEpisode(spec: EpisodeSpec): Promise<EpisodeResult> {
   validateSpecNames(spec.task, spec.robot, spec.policy);
   if (spec.policy === 'oracle') return runGraphEpisode(spec);
+  if (spec.policy === 'language') return Promise.resolve(runLanguageEnvEpisode(spec, spec.instruction));
   return Promise.resolve(runEnvEpisode(spec));
 }
 

@@ -14,6 +14,8 @@ export interface EpisodeSpec {
   index: number;
   /** Scene: a built-in name or a scene-spec YAML path. @default 'tabletop' */
   scene?: string;
+  /** For the `language` policy: an instruction replacing the task's own text (the goal stays the task's). */
+  instruction?: string;
 }
 
 /** What one episode produced. Every field but `wallTimeSeconds` is deterministic. */

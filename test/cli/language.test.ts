@@ -1,0 +1,64 @@
+// `simbridge run --policy language`: the rule-based planner and executor on free text, through the real CLI.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+function simbridge(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['bin/simbridge.mjs', ...args],
+      { cwd: repoRoot, encoding: 'utf8', timeout: 90_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('simbridge run --policy language', () => {
+  it('follows a paraphrased instruction and prints its plan', async () => {
+    // pick_place seed 16 has a red block and a blue bowl (seed 3 has neither).
+    const r = await simbridge(
+      'run',
+      '--task',
+      'pick_place',
+      '--seed',
+      '16',
+      '--policy',
+      'language',
+      '--instruction',
+      'could you drop the red cube into the blue bin please',
+      '--json',
+    );
+    const out = JSON.parse(r.stdout) as { success: boolean; plan: { steps: Array<{ skill: string }> } };
+    expect(r.code).toBe(0);
+    expect(out.success).toBe(true);
+    expect(out.plan.steps.map((s) => s.skill)).toEqual(['pick', 'place']);
+  });
+
+  it('refuses an impossible instruction, says why and exits 1', async () => {
+    const r = await simbridge(
+      'run',
+      '--task',
+      'pick_place',
+      '--seed',
+      '16',
+      '--policy',
+      'language',
+      '--instruction',
+      'put the purple block in the bowl',
+      '--json',
+    );
+    const out = JSON.parse(r.stdout) as {
+      success: boolean;
+      steps: number;
+      status: { state: string; reason: string };
+    };
+    expect(r.code).toBe(1);
+    expect(out.success).toBe(false);
+    expect(out.status.state).toBe('failed');
+    expect(out.status.reason).toMatch(/purple/);
+  });
+});
