@@ -1,10 +1,10 @@
-import { createEnv, type SimEnv } from '../../sim/Env.ts';
 import { listTaskIds } from '../../sim/tasks/index.ts';
 import { UserError } from '../errors.ts';
 import { runLanguageEnvEpisode } from '../policy/language/runLanguageEpisode.ts';
 import { OraclePolicy } from '../policy/oracle/OraclePolicy.ts';
+import { CONTROL_HZ, envFor } from './envCache.ts';
 import { episodeResult } from './episodeResult.ts';
-import { resolveRobot, resolveScene } from './resolve.ts';
+import { resolveRobot } from './resolve.ts';
 import { runGraphEpisode } from './runGraphEpisode.ts';
 import type { EpisodeResult, EpisodeSpec } from './types.ts';
 
@@ -22,21 +22,6 @@ const SUITES: Record<string, () => string[]> = {
  *   task's, or `spec.instruction`), on the env directly. Not yet a graph node.
  */
 const POLICIES = ['oracle', 'oracle-env', 'language'] as const;
-
-/** Control rate the policies act at, Hz. */
-const CONTROL_HZ = 60;
-
-/** One env per robot per thread: the robot's URDF is parsed once. */
-const envs = new Map<string, SimEnv>();
-function envFor(robot: string, scene?: string): SimEnv {
-  const key = `${robot}\u0000${scene ?? ''}`;
-  let env = envs.get(key);
-  if (!env) {
-    env = createEnv({ robot: resolveRobot(robot), scene: resolveScene(scene), controlHz: CONTROL_HZ });
-    envs.set(key, env);
-  }
-  return env;
-}
 
 /** Runs one episode. Deterministic except `wallTimeSeconds`. */
 export function runEpisode(spec: EpisodeSpec): Promise<EpisodeResult> {

@@ -1,26 +1,13 @@
 // Broken robot folders and scene files given on the command line: the CLI exits 2 with one
 // line naming the file and the field, and no stack trace.
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot, simbridge } from './simbridge.ts';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'simbridge-bad-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function simbridge(...args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/simbridge.mjs', ...args],
-      { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 },
-      (err, _stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code) : 0, stderr }),
-    );
-  });
-}
 
 function robotCopy(name: string, edit: (urdf: string) => string): string {
   const target = join(dir, name);

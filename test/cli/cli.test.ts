@@ -2,38 +2,15 @@
 // do not depend on the episode runner. The merge tests build their shard files with
 // test/cli/fixtures/fakeRunner.ts, a stand-in for the real runEpisode (tested elsewhere): merging runs no
 // episodes, so the CLI under test is the real one throughout.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/eval/evaluate.ts';
 import type { EvalPlan } from '../../src/eval/plan.ts';
 import type { EvalReport } from '../../src/eval/report.ts';
 import { runEpisode as fakeRunner } from './fixtures/fakeRunner.ts';
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function simbridge(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/simbridge.mjs', ...args],
-      { cwd: repoRoot, encoding: 'utf8', timeout: 60_000, env: { ...process.env, SIMBRIDGE_DEBUG: '' } },
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: number }).code ?? null) : 0;
-        resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
-      },
-    );
-  });
-}
+import { type CliRun as Run, repoRoot, simbridge } from './simbridge.ts';
 
 /** A bad-input failure: exit 2, one line on stderr, no stack trace, nothing on stdout. */
 function expectUsageError(run: Run, ...fragments: string[]): void {
@@ -50,7 +27,7 @@ describe('simbridge', () => {
   it('prints its version', async () => {
     const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
     const run = await simbridge('--version');
-    expect(run).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+    expect(run).toMatchObject({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
   });
 
   it('documents its commands and exit statuses in --help', async () => {

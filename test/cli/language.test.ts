@@ -1,21 +1,6 @@
 // `simbridge run --policy language`: the rule-based planner and executor on free text, through the real CLI.
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-
-function simbridge(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/simbridge.mjs', ...args],
-      { cwd: repoRoot, encoding: 'utf8', timeout: 90_000 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: number }).code) : 0, stdout, stderr }),
-    );
-  });
-}
+import { simbridge } from './simbridge.ts';
 
 describe('simbridge run --policy language', () => {
   it('follows a paraphrased instruction and prints its plan', async () => {

@@ -1,43 +1,13 @@
 // The real CLI (node bin/simbridge.mjs) running real episodes: `run` is deterministic and its JSON
 // complete, `--dry-run` steps nothing, bad names exit 2 without a stack trace, and `eval` with
 // workers and shards reproduces the unsharded report.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EvalReport, wallClockFields } from '../../src/eval/report.ts';
 import type { EpisodeResult } from '../../src/eval/types.ts';
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  wallSeconds: number;
-}
-
-function simbridge(...args: string[]): Promise<Run> {
-  const start = performance.now();
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/simbridge.mjs', ...args],
-      { cwd: repoRoot, encoding: 'utf8', timeout: 60_000, env: { ...process.env, SIMBRIDGE_DEBUG: '' } },
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: number }).code ?? null) : 0;
-        resolve({
-          code: typeof code === 'number' ? code : null,
-          stdout,
-          stderr,
-          wallSeconds: (performance.now() - start) / 1000,
-        });
-      },
-    );
-  });
-}
+import { type CliRun as Run, simbridge } from './simbridge.ts';
 
 /** A bad-input failure: exit 2, one line on stderr naming `fragments`, no stack trace, empty stdout. */
 function expectUsageError(run: Run, ...fragments: string[]): void {

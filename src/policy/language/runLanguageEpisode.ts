@@ -1,12 +1,9 @@
-import { createEnv, type SimEnv } from '../../../sim/Env.ts';
+import { CONTROL_HZ, envFor } from '../../eval/envCache.ts';
 import { episodeResult } from '../../eval/episodeResult.ts';
-import { resolveRobot, resolveScene } from '../../eval/resolve.ts';
 import type { EpisodeResult, EpisodeSpec } from '../../eval/types.ts';
 import type { Plan } from '../planner/Plan.ts';
 import { LanguagePolicy, type LanguagePolicyStatus } from './LanguagePolicy.ts';
 
-/** Control rate the policy acts at, Hz (as in runEpisode). */
-const CONTROL_HZ = 60;
 /** Sim time to keep stepping after the plan succeeded, for the task's checks to settle, s. */
 const SETTLE_AFTER_PLAN_S = 2;
 
@@ -15,18 +12,6 @@ export interface LanguageEpisodeResult extends EpisodeResult {
   plan: Plan | undefined;
   /** The policy's final status (state, step, attempts, reason, retries, recoveries). */
   status: LanguagePolicyStatus;
-}
-
-/** One env per robot and scene: the robot's URDF is parsed once. */
-const envs = new Map<string, SimEnv>();
-function envFor(robot: string, scene?: string): SimEnv {
-  const key = `${robot}\u0000${scene ?? ''}`;
-  let env = envs.get(key);
-  if (!env) {
-    env = createEnv({ robot: resolveRobot(robot), scene: resolveScene(scene), controlHz: CONTROL_HZ });
-    envs.set(key, env);
-  }
-  return env;
 }
 
 /**
