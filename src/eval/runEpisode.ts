@@ -18,16 +18,18 @@ const SUITES: Record<string, () => string[]> = {
  *   (local transport); it sees only topics.
  * - `oracle-env`: the same expert calling the Gym-style env directly, with no graph
  *   (the baseline for the graph's cost).
- * - `language`: the rule-based planner and the executor on the instruction text (the
- *   task's, or `spec.instruction`), on the env directly. Not yet a graph node.
+ * - `language`: the language policy node on the graph: the rule-based planner and the
+ *   executor on the instruction it receives on /instruction (the task's text, or
+ *   `spec.instruction`).
+ * - `language-env`: the same policy on the env directly (no graph).
  */
-const POLICIES = ['oracle', 'oracle-env', 'language'] as const;
+const POLICIES = ['oracle', 'oracle-env', 'language', 'language-env'] as const;
 
 /** Runs one episode. Deterministic except `wallTimeSeconds`. */
 export function runEpisode(spec: EpisodeSpec): Promise<EpisodeResult> {
   validateSpecNames(spec.task, spec.robot, spec.policy);
-  if (spec.policy === 'oracle') return runGraphEpisode(spec);
-  if (spec.policy === 'language') return Promise.resolve(runLanguageEnvEpisode(spec, spec.instruction));
+  if (spec.policy === 'oracle' || spec.policy === 'language') return runGraphEpisode(spec);
+  if (spec.policy === 'language-env') return Promise.resolve(runLanguageEnvEpisode(spec, spec.instruction));
   return Promise.resolve(runEnvEpisode(spec));
 }
 

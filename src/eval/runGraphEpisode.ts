@@ -3,7 +3,9 @@ import type { Goal } from '../../sim/tasks/Goal.ts';
 import { UserError } from '../errors.ts';
 import { createContext, type MessageValidator, SimClock } from '../graph/index.ts';
 import { defaultMessage, hasMessageType, validateMessage } from '../msgs/index.ts';
-import { OracleNode } from '../policy/oracle/OracleNode.ts';
+import { LanguageNode } from '../policy/language/LanguageNode.ts';
+import { OraclePolicy } from '../policy/oracle/OraclePolicy.ts';
+import { PolicyNode } from '../policy/PolicyNode.ts';
 import { LocalTransport } from '../transports/local/LocalTransport.ts';
 import { episodeResult } from './episodeResult.ts';
 import { resolveRobot, resolveScene } from './resolve.ts';
@@ -36,7 +38,7 @@ export async function runGraphEpisode(spec: EpisodeSpec): Promise<EpisodeResult>
   });
   const scene = resolveScene(spec.scene);
   const sim = new SimNode(context, { robot: resolveRobot(spec.robot), scene });
-  let oracle: OracleNode | undefined;
+  let policyNode: { failure: string | undefined; destroy(): void } | undefined;
   try {
     const harness = context.createNode('eval_harness');
     const reset = await harness
@@ -44,26 +46,43 @@ export async function runGraphEpisode(spec: EpisodeSpec): Promise<EpisodeResult>
       .call({ task: spec.task, seed: spec.seed, split: spec.split }, { timeoutSeconds: 10 });
     if (!reset.success) throw new UserError(reset.message, { source: '/sim/reset' });
     const goal = JSON.parse(reset.goal_json) as Goal;
-    oracle = new OracleNode(context, {
-      robot: sim.env.robotDescription,
-      goal,
-      controlHz: CONTROL_HZ,
-      scene,
-    });
+    const robot = sim.env.robotDescription;
+    let node: { failure: string | undefined; destroy(): void };
+    if (spec.policy === 'language') {
+      // The instruction arrives on /instruction, as a user's would.
+      node = new LanguageNode(context, { robot, scene, controlHz: CONTROL_HZ });
+      const text = spec.instruction ?? sim.env.summary().instruction;
+      harness.createPublisher('std_msgs/msg/String', '/instruction').publish({ data: text });
+    } else {
+      node = new PolicyNode(context, {
+        robot,
+        scene,
+        controlHz: CONTROL_HZ,
+        name: 'oracle',
+        createPolicy: (r) => new OraclePolicy(r, goal, { controlHz: CONTROL_HZ }),
+      });
+    }
+    policyNode = node;
     const start = performance.now();
     while (!sim.done) {
       sim.tick();
-      if (oracle.failure) break;
+      if (node.failure) break;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     const wallTimeSeconds = (performance.now() - start) / 1000;
-    return episodeResult(spec, sim.env, sim.checks, {
+    const result = episodeResult(spec, sim.env, sim.checks, {
       wallTimeSeconds,
-      policyFailure: oracle.failure,
+      policyFailure: node.failure,
       extraRejected: sim.rejectedCommands,
     });
+    if (node instanceof LanguageNode) {
+      result.plan = node.language?.plan ?? null;
+      result.status = node.language?.status ?? { state: 'idle' };
+      if (spec.instruction !== undefined) result.instruction = spec.instruction;
+    }
+    return result;
   } finally {
-    oracle?.destroy();
+    policyNode?.destroy();
     sim.destroy(); // ends its action goals with full results before the graph goes away
     await new Promise<void>((resolve) => setImmediate(resolve));
     context.destroy();

@@ -48,6 +48,9 @@ export interface EpisodeResult {
   /** Joint commands rejected (NaN, wrong length) or clamped to limits. */
   commandsRejected: number;
   commandsClamped: number;
+  /** Language policies: the plan the instruction gave, and the policy's final status. */
+  plan?: unknown;
+  status?: unknown;
   /** Why the policy gave up, if it did (the episode then fails). */
   policyFailure?: string;
   /** Set when the episode could not run; success is then false. */

@@ -1,23 +1,28 @@
 import { Matrix4, Quaternion, Vector3 } from 'three';
-import type { ObjectObservation, Observation } from '../../../sim/Env.ts';
-import { KinematicChain } from '../../../sim/robot/KinematicChain.ts';
-import type { RobotDescription } from '../../../sim/robot/RobotConfig.ts';
-import { originToMatrix4, parseUrdf } from '../../../sim/robot/Urdf.ts';
-import type { SceneSpec } from '../../../sim/scene/SceneSpec.ts';
-import type { Goal } from '../../../sim/tasks/Goal.ts';
-import type { ActionClient, Context, Node, Publisher } from '../../graph/index.ts';
-import { QOS_DEFAULT, QOS_SENSOR_DATA, QOS_TRANSIENT_LOCAL } from '../../graph/index.ts';
-import type { MessageType } from '../../msgs/index.ts';
-import { OraclePolicy } from './OraclePolicy.ts';
+import type { Action, ObjectObservation, Observation } from '../../sim/Env.ts';
+import { KinematicChain } from '../../sim/robot/KinematicChain.ts';
+import type { RobotDescription } from '../../sim/robot/RobotConfig.ts';
+import { originToMatrix4, parseUrdf } from '../../sim/robot/Urdf.ts';
+import type { SceneSpec } from '../../sim/scene/SceneSpec.ts';
+import type { ActionClient, Context, Node, Publisher } from '../graph/index.ts';
+import { QOS_DEFAULT, QOS_SENSOR_DATA, QOS_TRANSIENT_LOCAL } from '../graph/index.ts';
+import type { MessageType } from '../msgs/index.ts';
 
-export interface OracleNodeOptions {
+/** What a policy node runs: anything that maps an Observation to an Action. */
+export interface NodePolicy {
+  act(obs: Observation): Action;
+  readonly finished: boolean;
+  readonly failure: string | undefined;
+}
+
+export interface PolicyNodeOptions {
   /**
    * The robot's configuration (robot.yaml: joint names, controllers, gripper). Its
    * kinematics are rebuilt from the URDF that arrives on /robot_description.
    */
   robot: RobotDescription;
-  /** The episode's structured goal (from /sim/reset's goal_json). */
-  goal: Goal;
+  /** Builds the policy once the robot description has arrived. */
+  createPolicy: (robot: RobotDescription) => NodePolicy;
   /** Command rate, Hz (sim time). @default 60 */
   controlHz?: number;
   /** Fixture dimensions the detections do not carry (bowl wall, clip post), privileged. */
@@ -38,18 +43,18 @@ const _q = new Quaternion();
 const _s = new Vector3();
 
 /**
- * The oracle as a ROS 2 node. It sees only the topic contract: /robot_description,
+ * A policy as a ROS 2 node. It sees only the topic contract: /robot_description,
  * /joint_states and /detections in; `<forward_position_controller>/commands` and the
  * `<gripper_controller>/gripper_cmd` action out. From those it rebuilds the same
- * Observation the headless env gives, and runs the unchanged OraclePolicy on it at
- * the control rate, on sim time.
+ * Observation the headless env gives, and runs the policy on it at the control
+ * rate, on sim time.
  */
-export class OracleNode {
+export class PolicyNode {
   readonly node: Node;
-  readonly #options: OracleNodeOptions;
+  readonly #options: PolicyNodeOptions;
   readonly #commands: Publisher<MessageType<'std_msgs/msg/Float64MultiArray'>>;
   readonly #gripper: GripperClient;
-  #policy: OraclePolicy | undefined;
+  #policy: NodePolicy | undefined;
   #robot: RobotDescription | undefined;
   #joints: MessageType<'sensor_msgs/msg/JointState'> | undefined;
   #detections: MessageType<'vision_msgs/msg/Detection3DArray'> | undefined;
@@ -59,9 +64,9 @@ export class OracleNode {
   /** Control cycles run. */
   cycles = 0;
 
-  constructor(context: Context, options: OracleNodeOptions) {
+  constructor(context: Context, options: PolicyNodeOptions) {
     this.#options = options;
-    const node = context.createNode(options.name ?? 'oracle');
+    const node = context.createNode(options.name ?? 'policy');
     this.node = node;
     const c = options.robot.config.controllers;
     this.#commands = node.createPublisher(
@@ -92,6 +97,16 @@ export class OracleNode {
     node.createTimer(1 / (options.controlHz ?? 60), () => this.#cycle());
   }
 
+  /** The robot description rebuilt from /robot_description, once it has arrived. */
+  get robot(): RobotDescription | undefined {
+    return this.#robot;
+  }
+
+  /** The policy, once the robot description has arrived. */
+  get policy(): NodePolicy | undefined {
+    return this.#policy;
+  }
+
   /** Why the policy gave up, if it did. */
   get failure(): string | undefined {
     return this.#policy?.failure;
@@ -109,9 +124,7 @@ export class OracleNode {
     const robot = this.#robot;
     const obs = robot && this.#observe(robot);
     if (!robot || !obs) return; // waiting for /robot_description, /joint_states, /detections
-    this.#policy ??= new OraclePolicy(robot, this.#options.goal, {
-      controlHz: this.#options.controlHz ?? 60,
-    });
+    this.#policy ??= this.#options.createPolicy(robot);
     const action = this.#policy.act(obs);
     this.cycles++;
     this.#commands.publish({ layout: { dim: [], data_offset: 0 }, data: action.joints });
