@@ -60,6 +60,10 @@ export function planFromInstruction(instruction: string, world: WorldSummary): P
   }
   const errors = checkSteps(steps, world);
   if (errors.length) return { ok: false, reason: errors.join('; ') };
+  // Joiners and punctuation alone (". then") parse to no subtask: nothing to do is not a plan.
+  if (steps.length === 0) {
+    return { ok: false, reason: 'the instruction asks for nothing to do', unparsed: instruction.trim() };
+  }
   return { ok: true, plan: { steps, source: 'rules', instruction } };
 }
 
