@@ -12,6 +12,7 @@ import { listTaskIds } from '../sim/tasks/index.ts';
 import { runEpisode } from '../src/eval/runEpisode.ts';
 import type { EpisodeResult } from '../src/eval/types.ts';
 import type { BenchOptions } from './run.ts';
+import { round } from './stats.ts';
 
 const ROBOT = 'ur5e';
 const TARGET_RTF = 15;
@@ -71,9 +72,4 @@ export async function run({ quick }: BenchOptions): Promise<Record<string, unkno
     tasks: perTask,
     quick,
   };
-}
-
-function round(v: number, digits = 0): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
 }

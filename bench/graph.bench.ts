@@ -25,6 +25,7 @@ import {
 import { fillDefaults, type JointState, type SensorMsgsImage } from '../src/msgs/index.ts';
 import { LocalTransport } from '../src/transports/local/LocalTransport.ts';
 import type { BenchOptions } from './run.ts';
+import { median, round } from './stats.ts';
 
 const TARGETS = { jointStateMsgsPerSecond: 200_000, overhead: 2 };
 
@@ -202,15 +203,4 @@ export async function run({ quick }: BenchOptions): Promise<Record<string, unkno
     },
     quick,
   };
-}
-
-function median(values: number[]): number {
-  const s = values.slice().sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function round(v: number, digits = 0): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
 }

@@ -13,6 +13,7 @@ import { listTaskIds } from '../sim/tasks/index.ts';
 import { LanguagePolicy, worldOf } from '../src/policy/language/LanguagePolicy.ts';
 import { goalToPlan, planFromInstruction } from '../src/policy/planner/index.ts';
 import type { BenchOptions } from './run.ts';
+import { quantile, round } from './stats.ts';
 
 const TARGET_MS = 20;
 
@@ -50,11 +51,8 @@ export async function run({ quick }: BenchOptions): Promise<Record<string, unkno
       if (r.ok) planned++;
     }
   }
-  const p = (xs: number[], q: number) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-  };
-  const round3 = (v: number) => Math.round(v * 1000) / 1000;
+  const p = quantile;
+  const round3 = (v: number) => round(v, 3);
   return {
     bench: 'planner.latency',
     instructions: cases.length,

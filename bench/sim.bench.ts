@@ -26,6 +26,7 @@ import { getScene } from '../sim/scene/SceneSpec.ts';
 import '../sim/tasks/index.ts';
 import { ColorPool, getTask } from '../sim/tasks/Task.ts';
 import type { BenchOptions } from './run.ts';
+import { median, round } from './stats.ts';
 
 const ROBOT = 'ur5e';
 const TASK = 'sort';
@@ -333,15 +334,4 @@ function cloneConstraint(k: CANNON.Constraint, clones: Map<CANNON.Body, CANNON.B
     return new CANNON.PointToPointConstraint(a, k.pivotA.clone(), b, k.pivotB.clone(), k.equationX.maxForce);
   }
   throw new Error(`sim.bench: cannot clone constraint ${k.constructor.name}`);
-}
-
-function median(values: number[]): number {
-  const s = values.slice().sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function round(v: number, digits = 0): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
 }
