@@ -1,3 +1,4 @@
+import type * as CANNON from 'cannon-es';
 import { Quaternion, Vector3 } from 'three';
 import { z } from 'zod';
 import { checkJointCommand } from '../src/control/Limits.ts';
@@ -139,7 +140,8 @@ interface Episode {
   instruction: string;
   maxSteps: number;
   record: EpisodeRecord & { maxLift: Map<string, number> };
-  startZ: Map<string, number>;
+  /** Blocks whose rise is tracked each physics step, with the height it is measured from. */
+  lifts: Array<{ id: string; body: CANNON.Body; z0: number }>;
   rejected: number;
   clamped: number;
   lastChecks: Checks;
@@ -207,8 +209,9 @@ export class SimEnv {
       }
     }
     const { physics, robot, scene, goal, instruction } = built;
-    const startZ = new Map<string, number>();
-    for (const o of scene.objects) if (o.kind === 'block' && o.body) startZ.set(o.id, o.body.position.z);
+    const lifts = scene.objects
+      .filter((o) => o.kind === 'block' && o.body)
+      .map((o) => ({ id: o.id, body: o.body!, z0: o.body!.position.z }));
     const maxSteps = Math.round(task.timeLimitSeconds(goal) / physics.dtSeconds);
     this.#episode = {
       physics,
@@ -219,7 +222,7 @@ export class SimEnv {
       instruction,
       maxSteps,
       record: { maxLift: new Map(), subtasksCompleted: 0, cableSpacing: spec.cable.spacing },
-      startZ,
+      lifts,
       rejected: 0,
       clamped: 0,
       lastChecks: { success: false },
@@ -464,19 +467,18 @@ export class SimEnv {
     ep.robot.beforeStep();
     ep.physics.step();
     ep.robot.afterStep(ep.physics.world.contacts);
-    for (const [id, z0] of ep.startZ) {
-      const body = ep.scene.get(id).body!;
-      const lift = body.position.z - z0;
-      if (lift > (ep.record.maxLift.get(id) ?? 0)) ep.record.maxLift.set(id, lift);
+    for (const l of ep.lifts) {
+      const lift = l.body.position.z - l.z0;
+      if (lift > (ep.record.maxLift.get(l.id) ?? 0)) ep.record.maxLift.set(l.id, lift);
     }
     if (ep.goal.type === 'chain' && ep.physics.steps % 12 === 0) {
       const next = ep.goal.subtasks[ep.record.subtasksCompleted];
       if (next && evaluateGoal(next, ep.scene, ep.robot, ep.record).success) {
         ep.record.subtasksCompleted++;
         // Lifts count per subtask: a push is judged on what happened since it began.
-        for (const id of ep.startZ.keys()) {
-          ep.startZ.set(id, ep.scene.get(id).body!.position.z);
-          ep.record.maxLift.set(id, 0);
+        for (const l of ep.lifts) {
+          l.z0 = l.body.position.z;
+          ep.record.maxLift.set(l.id, 0);
         }
       }
     }

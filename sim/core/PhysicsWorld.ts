@@ -35,6 +35,21 @@ export interface PhysicsWorldOptions {
   allowSleep?: boolean;
 }
 
+/** A material pair with its own friction; everything else as the world's default contact. */
+function addFriction(world: CANNON.World, a: CANNON.Material, b: CANNON.Material, friction: number): void {
+  const m = world.defaultContactMaterial;
+  world.addContactMaterial(
+    new CANNON.ContactMaterial(a, b, {
+      friction,
+      restitution: 0,
+      contactEquationStiffness: m.contactEquationStiffness,
+      contactEquationRelaxation: m.contactEquationRelaxation,
+      frictionEquationStiffness: m.frictionEquationStiffness,
+      frictionEquationRelaxation: m.frictionEquationRelaxation,
+    }),
+  );
+}
+
 /** Friction coefficient between gripper pads and blocks (rubber on plastic). */
 const PAD_FRICTION = 1.0;
 
@@ -86,40 +101,12 @@ export class PhysicsWorld {
     // of the cable creeps out of the pads at 1-2 cm/s whatever this μ is (0.1 to 4 behave
     // the same: the chain's constraints, not the friction cap, limit it), hence the named
     // cable grasp assist in ParallelGripper.
-    const m = world.defaultContactMaterial;
-    world.addContactMaterial(
-      new CANNON.ContactMaterial(this.materials.pad, this.materials.cable, {
-        friction: 1,
-        restitution: 0,
-        contactEquationStiffness: m.contactEquationStiffness,
-        contactEquationRelaxation: m.contactEquationRelaxation,
-        frictionEquationStiffness: m.frictionEquationStiffness,
-        frictionEquationRelaxation: m.frictionEquationRelaxation,
-      }),
-    );
+    addFriction(world, this.materials.pad, this.materials.cable, 1);
     // Rubber pads on blocks: μ 1 (the default 0.5 elsewhere). Measured slip over the
     // 0.4 m carry with real friction: μ 0.5 → 4.1 / 3.0 mm (UR5e / Panda); μ 1 → 0.9 / 2.7 mm.
-    world.addContactMaterial(
-      new CANNON.ContactMaterial(this.materials.pad, this.materials.object, {
-        friction: PAD_FRICTION,
-        restitution: 0,
-        contactEquationStiffness: m.contactEquationStiffness,
-        contactEquationRelaxation: m.contactEquationRelaxation,
-        frictionEquationStiffness: m.frictionEquationStiffness,
-        frictionEquationRelaxation: m.frictionEquationRelaxation,
-      }),
-    );
+    addFriction(world, this.materials.pad, this.materials.object, PAD_FRICTION);
     // A rubber-jacketed cable on the table and in the clips' slots.
-    world.addContactMaterial(
-      new CANNON.ContactMaterial(this.materials.cable, this.materials.fixture, {
-        friction: 1.0,
-        restitution: 0,
-        contactEquationStiffness: m.contactEquationStiffness,
-        contactEquationRelaxation: m.contactEquationRelaxation,
-        frictionEquationStiffness: m.frictionEquationStiffness,
-        frictionEquationRelaxation: m.frictionEquationRelaxation,
-      }),
-    );
+    addFriction(world, this.materials.cable, this.materials.fixture, 1);
     this.world = world;
   }
 

@@ -1,5 +1,6 @@
 import { Matrix4, Vector3 } from 'three';
 import { JointTrajectoryPlan, TrajectoryError } from '../../src/control/JointTrajectoryPlan.ts';
+import { assertFiniteJointValues } from '../../src/control/Limits.ts';
 import { UserError } from '../../src/errors.ts';
 import {
   type Context,
@@ -346,19 +347,16 @@ export class SimNode {
     const desc = this.env.robotDescription;
     const names = desc.config.arm_joints;
     const { lower, upper } = desc.chain;
-    if (data.length !== names.length) {
-      this.#refuse(
-        `expected ${names.length} joint positions (${names.join(', ')}), got ${data.length}`,
-        source,
-      );
+    try {
+      assertFiniteJointValues(names, data); // count and finiteness, naming the joint
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      this.#refuse(err.message, source);
       return undefined;
     }
     for (let i = 0; i < names.length; i++) {
       const v = data[i]!;
-      if (!Number.isFinite(v)) {
-        this.#refuse(`joint "${names[i]}" position ${v} is not finite`, source);
-        return undefined;
-      }
+      // Out of limits is refused, not clamped: a real arm must not run a command it was not given.
       if (v < lower[i]! || v > upper[i]!) {
         this.#refuse(
           `joint "${names[i]}" position ${v} is outside its limits [${lower[i]}, ${upper[i]}]`,

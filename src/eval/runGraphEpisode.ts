@@ -1,8 +1,7 @@
 import { SimNode } from '../../sim/node/SimNode.ts';
 import type { Goal } from '../../sim/tasks/Goal.ts';
 import { UserError } from '../errors.ts';
-import { createContext, type MessageValidator, SimClock } from '../graph/index.ts';
-import { defaultMessage, hasMessageType, validateMessage } from '../msgs/index.ts';
+import { createContext, msgsValidator, SimClock } from '../graph/index.ts';
 import { LanguageNode } from '../policy/language/LanguageNode.ts';
 import { OraclePolicy } from '../policy/oracle/OraclePolicy.ts';
 import { PolicyNode } from '../policy/PolicyNode.ts';
@@ -10,13 +9,6 @@ import { LocalTransport } from '../transports/local/LocalTransport.ts';
 import { episodeResult } from './episodeResult.ts';
 import { resolveRobot, resolveScene } from './resolve.ts';
 import type { EpisodeResult, EpisodeSpec } from './types.ts';
-
-/** The message layer as the graph's validator: every published message is checked once. */
-export const messageValidator: MessageValidator = {
-  validate: (type, value, source) => validateMessage(type, value, source),
-  has: (type) => hasMessageType(type),
-  defaultMessage: (type) => defaultMessage(type),
-};
 
 /** Control rate of the policy node, Hz. */
 const CONTROL_HZ = 60;
@@ -31,9 +23,10 @@ const CONTROL_HZ = 60;
  * in order: the run stays deterministic.
  */
 export async function runGraphEpisode(spec: EpisodeSpec): Promise<EpisodeResult> {
+  // Every message published on the graph is checked once against its ROS 2 definition.
   const context = createContext({
     transport: new LocalTransport(),
-    validator: messageValidator,
+    validator: await msgsValidator(),
     clock: new SimClock(),
   });
   const scene = resolveScene(spec.scene);
@@ -51,7 +44,7 @@ export async function runGraphEpisode(spec: EpisodeSpec): Promise<EpisodeResult>
     if (spec.policy === 'language') {
       // The instruction arrives on /instruction, as a user's would.
       node = new LanguageNode(context, { robot, scene, controlHz: CONTROL_HZ });
-      const text = spec.instruction ?? sim.env.summary().instruction;
+      const text = spec.instruction ?? reset.instruction;
       harness.createPublisher('std_msgs/msg/String', '/instruction').publish({ data: text });
     } else {
       node = new PolicyNode(context, {

@@ -52,6 +52,8 @@ const _s = new Vector3();
 export class PolicyNode {
   readonly node: Node;
   readonly #options: PolicyNodeOptions;
+  /** base_link in the world (robot.yaml mount). */
+  readonly #mount: Matrix4;
   readonly #commands: Publisher<MessageType<'std_msgs/msg/Float64MultiArray'>>;
   readonly #gripper: GripperClient;
   #policy: NodePolicy | undefined;
@@ -66,6 +68,10 @@ export class PolicyNode {
 
   constructor(context: Context, options: PolicyNodeOptions) {
     this.#options = options;
+    this.#mount = originToMatrix4(
+      options.robot.config.mount ?? { xyz: [0, 0, 0], rpy: [0, 0, 0] },
+      new Matrix4(),
+    );
     const node = context.createNode(options.name ?? 'policy');
     this.node = node;
     const c = options.robot.config.controllers;
@@ -170,7 +176,7 @@ export class PolicyNode {
     const velocity = cfg.arm_joints.map((n) => pick(js.velocity, n) || 0);
     const width = cfg.gripper.joints.reduce((w, n) => w + pick(js.position, n), 0);
     robot.chain.fk(position, _m);
-    _m.premultiply(originToMatrix4(cfg.mount ?? { xyz: [0, 0, 0], rpy: [0, 0, 0] }, new Matrix4()));
+    _m.premultiply(this.#mount);
     _m.decompose(_p, _q, _s);
     this.#time = js.header.stamp.sec + js.header.stamp.nanosec * 1e-9;
     return {

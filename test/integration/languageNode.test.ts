@@ -3,8 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { SimNode } from '../../sim/node/SimNode.ts';
 import { getScene } from '../../sim/scene/SceneSpec.ts';
-import { messageValidator } from '../../src/eval/runGraphEpisode.ts';
-import { createContext, SimClock } from '../../src/graph/index.ts';
+import { createContext, msgsValidator, SimClock } from '../../src/graph/index.ts';
 import { LanguageNode } from '../../src/policy/language/LanguageNode.ts';
 import { LocalTransport } from '../../src/transports/local/LocalTransport.ts';
 
@@ -12,7 +11,7 @@ describe('language policy node', () => {
   it('plans /instruction, publishes the plan and status, and completes the task', async () => {
     const context = createContext({
       transport: new LocalTransport(),
-      validator: messageValidator,
+      validator: await msgsValidator(),
       clock: new SimClock(),
     });
     const sim = new SimNode(context, { robot: 'ur5e' });
@@ -50,7 +49,7 @@ describe('language policy node', () => {
   it('holds the arm and reports why for an impossible instruction', async () => {
     const context = createContext({
       transport: new LocalTransport(),
-      validator: messageValidator,
+      validator: await msgsValidator(),
       clock: new SimClock(),
     });
     const sim = new SimNode(context, { robot: 'ur5e' });

@@ -4,11 +4,11 @@
 // ticks the test yields to the event loop so action and service promises settle in order.
 import { afterEach, describe, expect, it } from 'vitest';
 import { FJT_ERROR, SimNode } from '../../sim/node/SimNode.ts';
-import { messageValidator } from '../../src/eval/runGraphEpisode.ts';
 import {
   type Context,
   createContext,
   GoalStatus,
+  msgsValidator,
   type Node,
   QOS_CLOCK,
   QOS_TRANSIENT_LOCAL,
@@ -51,7 +51,7 @@ async function startSim(task = 'pick_place', seed = 1) {
   const logger = captureLogger();
   const context: Context = createContext({
     transport: new LocalTransport(),
-    validator: messageValidator,
+    validator: await msgsValidator(),
     clock: new SimClock(),
     logger,
   });
