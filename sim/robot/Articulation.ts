@@ -132,14 +132,6 @@ export class Articulation {
     }
   }
 
-  /** Zeroes the bodies' velocities (used when the arm holds still). */
-  stop(): void {
-    for (const l of this.#links) {
-      l.body.velocity.setZero();
-      l.body.angularVelocity.setZero();
-    }
-  }
-
   #computeTarget(l: LinkBody): void {
     // World pose = mount · link pose, on packed affines (no Matrix4 on the hot path).
     const a = this.#scratch;

@@ -46,11 +46,6 @@ export class JointController {
     for (let i = 0; i < this.dof; i++) this.target[i] = q[i] as number;
   }
 
-  /** Holds the current position: target = position. */
-  hold(): void {
-    this.target.set(this.position);
-  }
-
   /** Teleports to `q` with zero velocity (episode reset only). */
   reset(q: ArrayLike<number>): void {
     for (let i = 0; i < this.dof; i++) this.position[i] = q[i] as number;

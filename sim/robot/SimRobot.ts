@@ -7,8 +7,6 @@ import { ParallelGripper, type ParallelGripperOptions } from './ParallelGripper.
 import type { RobotDescription } from './RobotConfig.ts';
 
 const _m = new Matrix4();
-const _p = new Vector3();
-const _q = new Quaternion();
 const _s = new Vector3();
 
 /**
@@ -120,12 +118,6 @@ export class SimRobot {
   /** World pose of a link, as a new matrix (not for hot paths). */
   linkWorldMatrix(link: string): Matrix4 {
     return this.articulation.linkWorldMatrix(link, new Matrix4());
-  }
-
-  /** Base (mount) pose in the world. */
-  basePose(): { position: Vector3; quaternion: Quaternion } {
-    this.articulation.mount.decompose(_p, _q, _s);
-    return { position: _p.clone(), quaternion: _q.clone() };
   }
 
   #updateTree(): void {

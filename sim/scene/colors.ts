@@ -15,7 +15,3 @@ export const COLORS = {
 
 export type ColorName = keyof typeof COLORS;
 export const COLOR_NAMES = Object.keys(COLORS) as ColorName[];
-
-export function isColorName(name: string): name is ColorName {
-  return Object.hasOwn(COLORS, name);
-}
