@@ -1,5 +1,5 @@
 import type * as CANNON from 'cannon-es';
-import { Matrix4, Quaternion, Vector3 } from 'three';
+import { Matrix4, type Quaternion, Vector3 } from 'three';
 import type { PhysicsWorld } from '../core/PhysicsWorld.ts';
 import { Articulation } from './Articulation.ts';
 import { JointController } from './JointController.ts';
