@@ -1,4 +1,6 @@
 import type { Action, Observation } from '../../../sim/Env.ts';
+import type { Correction } from '../language/corrections.ts';
+import { MAX_NUDGE } from '../language/corrections.ts';
 import type { Plan, SkillCall } from '../planner/Plan.ts';
 import {
   goHome,
@@ -20,7 +22,7 @@ import {
   segmentInClip,
 } from '../skills/index.ts';
 
-export type ExecutorState = 'idle' | 'running' | 'succeeded' | 'failed';
+export type ExecutorState = 'idle' | 'running' | 'paused' | 'succeeded' | 'failed';
 
 /** What the executor is doing, for /policy/status. */
 export interface ExecutorStatus {
@@ -37,6 +39,10 @@ export interface ExecutorStatus {
   retries: number;
   /** Corrective actions taken (re-grasps, put-backs, redone steps), over the whole run. */
   recoveries: number;
+  /** The language correction in force on the running step, robot base frame, m (absent when none). */
+  correction?: [number, number, number];
+  /** The last correction heard, and what became of it. */
+  lastCorrection?: { text: string; applied: boolean; note?: string };
 }
 
 export interface ExecutorOptions {
@@ -93,6 +99,7 @@ export class Executor {
   /** Starts a plan from its first step (replacing any running one without a put-back). */
   start(plan: Plan): void {
     this.#run?.return();
+    this.#clearCorrection();
     this.#plan = plan;
     this.#status = { ...this.#status, state: 'running', step: 0, attempts: 0 };
     delete this.#status.reason;
@@ -107,6 +114,7 @@ export class Executor {
    */
   switchInstruction(plan: Plan): void {
     this.#run?.return();
+    this.#clearCorrection();
     this.#plan = plan;
     this.#status = { ...this.#status, state: 'running', step: 0, attempts: 0 };
     delete this.#status.reason;
@@ -119,11 +127,59 @@ export class Executor {
     this.#run = undefined;
   }
 
+  /**
+   * Applies a language correction to the running step, without re-planning:
+   * - `nudge` shifts the step's tcp targets (summed, at most MAX_NUDGE per axis in all);
+   * - `stop` holds the arm where it is until `resume`;
+   * - `back` drops the nudges, lifts clear and redoes the running step from its start;
+   * - `clear` drops the nudges.
+   * With no plan running, it is noted in the status and ignored.
+   */
+  correct(c: Correction): void {
+    const status = this.#status;
+    const running = this.#run !== undefined && (status.state === 'running' || status.state === 'paused');
+    if (!running) {
+      status.lastCorrection = { text: c.text, applied: false, note: 'no plan is running' };
+      return;
+    }
+    status.lastCorrection = { text: c.text, applied: true };
+    switch (c.kind) {
+      case 'nudge': {
+        const k = this.#ctx.correction;
+        k.set(
+          clamp(k.x + c.offset[0], MAX_NUDGE),
+          clamp(k.y + c.offset[1], MAX_NUDGE),
+          clamp(k.z + c.offset[2], MAX_NUDGE),
+        );
+        status.correction = [k.x, k.y, k.z];
+        return;
+      }
+      case 'stop':
+        status.state = 'paused';
+        return;
+      case 'resume':
+        status.state = 'running';
+        return;
+      case 'clear':
+        this.#clearCorrection();
+        return;
+      case 'back': {
+        this.#run?.return();
+        this.#clearCorrection();
+        status.state = 'running';
+        this.#run = this.#redoStep(this.#plan!, status.step);
+        return;
+      }
+    }
+  }
+
   /** One control step: the next action of the running plan, or a hold when there is none. */
   act(obs: Observation): Action {
     const ctx = this.#ctx;
     ctx.obs = obs;
+    if (this.#status.state === 'paused') return ctx.hold();
     if (this.#run) {
+      ctx.nudge();
       try {
         const next = this.#run.next(obs);
         if (!next.done) return next.value;
@@ -136,6 +192,17 @@ export class Executor {
       }
     }
     return ctx.hold();
+  }
+
+  #clearCorrection(): void {
+    this.#ctx.correction.set(0, 0, 0);
+    delete this.#status.correction;
+  }
+
+  /** "go back": lift clear (setting down nothing), then the step again from its start. */
+  *#redoStep(plan: Plan, step: number): Motion {
+    yield* retreat(this.#ctx);
+    yield* this.#execute(plan, Math.min(step, plan.steps.length - 1));
   }
 
   #fail(reason: string): void {
@@ -196,6 +263,7 @@ export class Executor {
       }
     }
     this.#status.step = steps.length;
+    this.#clearCorrection(); // the retreat that ends the plan eases it out
     yield* retreat(this.#ctx);
   }
 
@@ -206,6 +274,7 @@ export class Executor {
   *#runStep(steps: readonly SkillCall[], i: number, reportAs = i): Generator<Action, boolean, Observation> {
     const ctx = this.#ctx;
     const call = steps[i]!;
+    if (this.#status.step !== reportAs || this.#status.skill !== call.skill) this.#clearCorrection();
     this.#status.step = reportAs;
     this.#status.skill = call.skill;
     for (let attempt = 1; ; attempt++) {
@@ -334,4 +403,8 @@ function previousClip(steps: readonly SkillCall[], i: number): string | undefine
     if (s.skill === 'route_through' && s.cable === call.cable) return s.clip;
   }
   return undefined;
+}
+
+function clamp(v: number, limit: number): number {
+  return Math.max(-limit, Math.min(limit, v));
 }

@@ -5,6 +5,7 @@ import type { Plan } from '../planner/Plan.ts';
 import { type PlanResult, planFromInstruction } from '../planner/RuleBasedPlanner.ts';
 import { toWorldSummary, type WorldSummary } from '../planner/WorldSummary.ts';
 import { MotionContext } from '../skills/MotionContext.ts';
+import { type Correction, parseCorrection } from './corrections.ts';
 
 /** The policy's status: the executor's, plus the instruction and, when planning failed, why. */
 export interface LanguagePolicyStatus extends ExecutorStatus {
@@ -36,6 +37,7 @@ export class LanguagePolicy {
   #pending: string | undefined;
   #plannerFailure: LanguagePolicyStatus['planner'];
   #started = false;
+  #corrections: Correction[] = [];
 
   constructor(robot: RobotDescription, instruction: string, options: LanguagePolicyOptions) {
     this.#ctx = new MotionContext(robot, { controlHz: options.controlHz });
@@ -81,9 +83,16 @@ export class LanguagePolicy {
     return s.state === 'failed' ? s.reason : undefined;
   }
 
-  /** Replaces the instruction; the new one is planned on the next observation and switched to. */
+  /**
+   * Takes what the user said next. A correction ("a bit more to the left", "stop", "go
+   * back": see corrections.ts) adjusts the running step on the next observation, with no
+   * re-planning. Anything else replaces the instruction: it is planned on the next
+   * observation and switched to.
+   */
   setInstruction(instruction: string): void {
-    this.#pending = instruction;
+    const correction = parseCorrection(instruction);
+    if (correction) this.#corrections.push(correction);
+    else this.#pending = instruction;
   }
 
   act(obs: Observation): Action {
@@ -92,6 +101,8 @@ export class LanguagePolicy {
       this.#ctx.syncTo(obs);
     }
     this.#ctx.obs = obs;
+    for (const c of this.#corrections) this.#executor.correct(c);
+    this.#corrections.length = 0;
     if (this.#pending !== undefined) {
       const text = this.#pending;
       this.#pending = undefined;

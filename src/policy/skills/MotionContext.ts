@@ -1,4 +1,4 @@
-import { Matrix4, Vector3 } from 'three';
+import { Matrix3, Matrix4, Vector3 } from 'three';
 import { Rng } from '../../../sim/core/Rng.ts';
 import type { Action, ObjectObservation, Observation } from '../../../sim/Env.ts';
 import type { RobotDescription } from '../../../sim/robot/RobotConfig.ts';
@@ -6,6 +6,9 @@ import { originToMatrix4 } from '../../../sim/robot/Urdf.ts';
 import { solveIk } from '../../control/Ik.ts';
 import { topDownPose, yawOf } from './geometry.ts';
 import { SkillFailure } from './SkillFailure.ts';
+
+/** How fast a language correction moves the tcp, m/s. */
+export const NUDGE_SPEED = 0.05;
 
 export interface MotionContextOptions {
   /** Actions per second the skills are stepped at, Hz. */
@@ -37,6 +40,15 @@ export class MotionContext {
   readonly pos = new Vector3();
   /** Last commanded tcp yaw about world z, rad. */
   yaw = 0;
+  /**
+   * A language correction ("a bit more to the left"): an offset, robot base frame, m, added
+   * to every tcp target. `nudge()` moves the applied offset towards it at NUDGE_SPEED.
+   */
+  readonly correction = new Vector3();
+  /** The offset applied to tcp targets now, world frame, m. */
+  readonly #applied = new Vector3();
+  readonly #baseToWorldRotation = new Matrix3();
+  readonly #scratch = new Vector3();
 
   constructor(robot: RobotDescription, options: MotionContextOptions) {
     this.robot = robot;
@@ -44,6 +56,34 @@ export class MotionContext {
     this.q = Float64Array.from(robot.config.home);
     this.grip = robot.config.gripper.max_width;
     originToMatrix4(robot.config.mount ?? { xyz: [0, 0, 0], rpy: [0, 0, 0] }, this.worldToBase).invert();
+    this.#baseToWorldRotation.setFromMatrix4(this.worldToBase).transpose();
+  }
+
+  /** The offset applied to tcp targets now, world frame, m. */
+  get appliedCorrection(): Readonly<Vector3> {
+    return this.#applied;
+  }
+
+  /**
+   * Moves the applied correction one control step (at most NUDGE_SPEED·dt) towards
+   * `correction` and re-solves the commanded pose with it, so a correction takes effect
+   * even while a skill waits, and never as a jump. An unreachable offset is not applied.
+   */
+  nudge(): void {
+    const want = this.#scratch.copy(this.correction).applyMatrix3(this.#baseToWorldRotation);
+    const delta = want.sub(this.#applied);
+    const len = delta.length();
+    if (len < 1e-9) return;
+    const before = this.#applied.clone();
+    this.#applied.add(delta.multiplyScalar(Math.min(1, (NUDGE_SPEED * this.dt) / len)));
+    try {
+      this.solveTo(this.pos.clone(), this.yaw);
+    } catch (err) {
+      if (!(err instanceof SkillFailure)) throw err;
+      // Out of reach: keep what is applied, and ask for no more than that.
+      this.#applied.copy(before);
+      this.correction.copy(before).applyMatrix3(this.#baseToWorldRotation.clone().transpose());
+    }
   }
 
   /** Adopts the measured state as the commanded one (on the first observation, or after a pause). */
@@ -51,7 +91,7 @@ export class MotionContext {
     this.obs = obs;
     this.q = Float64Array.from(obs.joints.position);
     this.grip = obs.gripper.width;
-    this.pos.set(...obs.ee.position);
+    this.pos.set(...obs.ee.position).sub(this.#applied);
     this.yaw = yawOf(obs.ee.quaternion);
   }
 
@@ -62,7 +102,9 @@ export class MotionContext {
 
   /** Solves IK for a top-down tcp pose and makes it the commanded one. Throws SkillFailure if unreachable. */
   solveTo(p: Vector3, yaw: number): void {
-    const target = topDownPose(p, yaw, new Matrix4()).premultiply(this.worldToBase);
+    const target = topDownPose(this.#scratch.copy(p).add(this.#applied), yaw, new Matrix4()).premultiply(
+      this.worldToBase,
+    );
     const chain = this.robot.chain;
     const options = {
       seed: this.q,
