@@ -19,6 +19,7 @@ import {
   type Vec3,
 } from './scene/SceneObject.ts';
 import { getScene, type SceneSpec } from './scene/SceneSpec.ts';
+import { type DisturbanceEvent, type DisturbanceOptions, Disturber } from './tasks/disturbances.ts';
 import { type Checks, type EpisodeRecord, evaluateGoal } from './tasks/evaluateGoal.ts';
 import type { Goal } from './tasks/Goal.ts';
 import './tasks/index.ts';
@@ -114,6 +115,12 @@ export interface ResetOptions {
   robot?: string;
   /** @default 'seen' */
   split?: Split;
+  /**
+   * Mid-episode disturbances (robustness evaluation): a perturbation of the world and/or an
+   * instruction switch, once each; see sim/tasks/disturbances.ts. What happened is in
+   * `events`; a switch changes the goal the episode is judged on.
+   */
+  disturb?: DisturbanceOptions;
 }
 
 export interface ResetResult {
@@ -124,6 +131,7 @@ export interface ResetResult {
 }
 
 interface BuiltEpisode {
+  spec: SceneSpec;
   physics: PhysicsWorld;
   robot: SimRobot;
   scene: Scene;
@@ -145,6 +153,9 @@ interface Episode {
   rejected: number;
   clamped: number;
   lastChecks: Checks;
+  spec: SceneSpec;
+  disturber: Disturber | undefined;
+  events: DisturbanceEvent[];
 }
 
 /**
@@ -208,7 +219,7 @@ export class SimEnv {
         if (!(err instanceof LayoutError) || attempt >= 9) throw err;
       }
     }
-    const { physics, robot, scene, goal, instruction } = built;
+    const { physics, robot, scene, goal, instruction, spec: builtSpec } = built;
     const lifts = scene.objects
       .filter((o) => o.kind === 'block' && o.body)
       .map((o) => ({ id: o.id, body: o.body!, z0: o.body!.position.z }));
@@ -226,7 +237,18 @@ export class SimEnv {
       rejected: 0,
       clamped: 0,
       lastChecks: { success: false },
+      spec: builtSpec,
+      disturber: undefined,
+      events: [],
     };
+    if (options.disturb && (options.disturb.perturb || options.disturb.switch)) {
+      this.#episode.disturber = new Disturber(
+        this.#disturbed(this.#episode),
+        options.seed,
+        new Rng(options.seed).fork('disturb'),
+        options.disturb,
+      );
+    }
     this.#episode.lastChecks = this.evaluate();
     return {
       observation: this.observe(),
@@ -260,7 +282,7 @@ export class SimEnv {
       split,
       colors: new ColorPool(palette, rng.fork('colors')),
     });
-    return { physics, robot, scene, goal, instruction };
+    return { physics, robot, scene, goal, instruction, spec };
   }
 
   step(action: unknown): StepResult {
@@ -285,6 +307,7 @@ export class SimEnv {
     const info: Partial<StepInfo> = {};
     this.#applyAction(ep, action, info);
     for (let i = 0; i < this.substeps && ep.physics.steps < ep.maxSteps; i++) this.#physicsStep(ep);
+    if (ep.disturber) this.#disturb(ep, ep.disturber);
     const checks = this.evaluate();
     ep.lastChecks = checks;
     const terminated = checks.success;
@@ -302,9 +325,29 @@ export class SimEnv {
     };
   }
 
+  /** Disturbances applied so far this episode (see ResetOptions.disturb), oldest first. */
+  get events(): readonly DisturbanceEvent[] {
+    return this.#requireEpisode().events;
+  }
+
+  /** The instruction the episode is judged on now (a switch replaces the reset's). */
+  get instruction(): string {
+    return this.#requireEpisode().instruction;
+  }
+
+  /** The goal the episode is judged on now (a switch replaces the reset's). */
+  get goal(): Goal {
+    return this.#requireEpisode().goal;
+  }
+
   /** The episode's simulated robot (for the sim node: link poses, gripper state). */
   get robot(): SimRobot {
     return this.#requireEpisode().robot;
+  }
+
+  /** The episode's objects and table (for cameras and viewers: shapes and bodies). */
+  get scene(): Scene {
+    return this.#requireEpisode().scene;
   }
 
   /** Sim time, s. */
@@ -481,6 +524,30 @@ export class SimEnv {
           ep.record.maxLift.set(l.id, 0);
         }
       }
+    }
+  }
+
+  #disturbed(ep: Episode) {
+    return {
+      scene: ep.scene,
+      robot: ep.robot,
+      spec: ep.spec,
+      goal: ep.goal,
+      timeSeconds: ep.physics.timeSeconds,
+      cableSpacing: ep.record.cableSpacing,
+    };
+  }
+
+  #disturb(ep: Episode, disturber: Disturber): void {
+    const event = disturber.check(this.#disturbed(ep));
+    if (!event) return;
+    ep.events.push(event);
+    if (event.kind === 'switch' && event.goal && event.instruction) {
+      ep.goal = event.goal;
+      ep.instruction = event.instruction;
+      // The new goal gets its full time from now.
+      const steps = Math.round(ep.task.timeLimitSeconds(event.goal) / ep.physics.dtSeconds);
+      ep.maxSteps = Math.max(ep.maxSteps, ep.physics.steps + steps);
     }
   }
 

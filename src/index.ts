@@ -31,3 +31,16 @@ export { UserError } from './errors.ts';
 export { runEpisode } from './eval/runEpisode.ts';
 export type { EpisodeResult, EpisodeSpec } from './eval/types.ts';
 export { OraclePolicy } from './policy/oracle/OraclePolicy.ts';
+export {
+  EPISODE_METADATA_NAME,
+  type Recorder,
+  type RecorderOptions,
+  type RecordingSummary,
+  startRecording,
+} from './record/index.ts';
+export {
+  type RosbridgeServer,
+  type RosbridgeServerOptions,
+  type RosbridgeServerStats,
+  startRosbridgeServer,
+} from './transports/rosbridge/server/index.ts';

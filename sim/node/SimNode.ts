@@ -13,10 +13,12 @@ import {
   type SimClock,
 } from '../../src/graph/index.ts';
 import { FollowJointTrajectory_Result, type MessageType } from '../../src/msgs/index.ts';
+import { type CameraPublisher, createSimCamera, type SimCameraOption } from '../camera/CameraPublisher.ts';
 import { type Action, createEnv, type ResetResult, type SimEnv } from '../Env.ts';
 import type { RobotDescription } from '../robot/RobotConfig.ts';
 import type { Split } from '../scene/Layout.ts';
 import type { SceneSpec } from '../scene/SceneSpec.ts';
+import type { DisturbanceOptions } from '../tasks/disturbances.ts';
 import type { Checks } from '../tasks/evaluateGoal.ts';
 import { getTask } from '../tasks/Task.ts';
 import { buildDetections } from './detections.ts';
@@ -63,6 +65,14 @@ export interface SimNodeOptions {
   workspace?: { min: [number, number, number]; max: [number, number, number] };
   /** Sim-only grasp assist (see SimEnv). @default 'cable' */
   graspAssist?: 'off' | 'cable' | 'all';
+  /**
+   * Render the scene camera and publish /camera/* at its rate (sim/camera/CameraPublisher.ts).
+   * A 320×240 frame costs about 10 ms of CPU, so eval episodes leave it off. `true` uses the
+   * scene spec's camera. @default false
+   */
+  camera?: SimCameraOption;
+  /** Mid-episode disturbances applied on every reset (`simbridge eval --perturb/--switch`). */
+  disturb?: DisturbanceOptions;
 }
 
 /** What the sim node is doing with the arm. */
@@ -103,6 +113,8 @@ const _m = new Matrix4();
 export class SimNode {
   readonly node: Node;
   readonly env: SimEnv;
+  /** The camera, when the `camera` option is on. */
+  readonly camera: CameraPublisher | undefined;
   readonly #clock: SimClock;
   readonly #watchdogSeconds: number;
   readonly #workspace: { min: [number, number, number]; max: [number, number, number] };
@@ -125,8 +137,10 @@ export class SimNode {
   rejectedCommands = 0;
   readonly #pubs;
   readonly #dof: number;
+  readonly #disturb: DisturbanceOptions | undefined;
 
   constructor(context: Context, options: SimNodeOptions = {}) {
+    this.#disturb = options.disturb;
     if (!context.simClock) {
       throw new UserError(
         'the sim node needs a context on sim time: createContext({ clock: new SimClock() })',
@@ -225,6 +239,9 @@ export class SimNode {
     every(rates.tf, 50, () => this.#publishTf());
     every(rates.detections, 30, () => this.#publishDetections());
     every(rates.status, 10, () => this.#publishStatus());
+    this.camera = createSimCamera(node, this.env, options.scene, options.camera);
+    const camera = this.camera;
+    if (camera) every(camera.spec.rateHz, 0, () => camera.publish(this.#clock.now()));
     every(rates.tf, 50, () => {
       if (this.#trajectory?.handle) this.#trajectoryFeedback(this.#trajectory);
     });
@@ -241,7 +258,12 @@ export class SimNode {
       });
     }
     this.#abortAll('episode reset');
-    const r = this.env.reset({ task: options.task, seed: options.seed, split: options.split ?? 'seen' });
+    const r = this.env.reset({
+      task: options.task,
+      seed: options.seed,
+      split: options.split ?? 'seen',
+      ...(this.#disturb ? { disturb: this.#disturb } : {}),
+    });
     this.#reset = r;
     this.#clock.reset(0n);
     this.#target = Float64Array.from(r.observation.joints.position);

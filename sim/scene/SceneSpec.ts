@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatZodIssues, UserError } from '../../src/errors.ts';
+import { CameraSpecSchema, TABLETOP_CAMERA } from '../camera/CameraSpec.ts';
 import { COLOR_NAMES, type ColorName } from './colors.ts';
 
 const colorName = z.enum(COLOR_NAMES as [ColorName, ...ColorName[]]);
@@ -54,6 +55,8 @@ export const SceneSpecSchema = z
         postLength: z.number().positive(),
       })
       .strict(),
+    /** The scene camera (sim/camera/CameraSpec.ts); without it, cameras use TABLETOP_CAMERA. */
+    camera: CameraSpecSchema.optional(),
   })
   .strict();
 
@@ -74,6 +77,7 @@ export const TABLETOP_SCENE: SceneSpec = {
   zone: { size: [0.1, 0.12] },
   cable: { segments: 44, spacing: 0.02, radius: 0.008, segmentMass: 0.008 },
   clip: { slotWidth: 0.03, postHeight: 0.04, postWidth: 0.015, postLength: 0.05 },
+  camera: TABLETOP_CAMERA,
 };
 
 const SCENES: Record<string, SceneSpec> = { tabletop: TABLETOP_SCENE };

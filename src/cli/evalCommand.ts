@@ -8,7 +8,8 @@ import { parseShard, selectTasks } from '../eval/plan.ts';
 import type { EvalReport } from '../eval/report.ts';
 import { formatTable } from '../eval/report.ts';
 import { readReportFile } from '../eval/reportFile.ts';
-import { listTasks, runEpisode, validateSpecNames } from '../eval/runEpisode.ts';
+import { assertLanguagePolicy, assertRecordable, listTasks, runEpisode, validateSpecNames } from '../eval/runEpisode.ts';
+import { prepareRecordDir } from '../record/recordPaths.ts';
 import { parseIntFlag, parseWorkersFlag } from './flags.ts';
 import { checkOutputPath, writeJsonFile } from './io.ts';
 import { createProgress } from './progress.ts';
@@ -24,6 +25,9 @@ interface EvalFlags {
   workers: number;
   shard?: Shard;
   json?: string;
+  record?: string;
+  perturb?: boolean;
+  switch?: boolean;
 }
 
 const evalHelp = `
@@ -72,8 +76,14 @@ export function addEvalCommand(program: Command, setExitCode: (code: number) => 
       parseWorkersFlag,
       1,
     )
+    .option(
+      '--perturb',
+      'perturb each episode once: knock the held block away, move the target, or unclip the cable',
+    )
+    .option('--switch', 'switch the instruction once mid-episode; success is judged on the new goal')
     .option('--shard <i/n>', 'run only shard i of n (0-based)', (v) => parseShard(v, '--shard'))
     .option('--json <file>', 'also write the report (results and summary) as JSON')
+    .option('--record <dir>', 'record each episode to <dir>/<task>_<split>_seed<seed>.mcap (MCAP, ROS 2 CDR)')
     .addHelpText('after', evalHelp)
     .action(async (flags: EvalFlags) => {
       setExitCode(await runEval(flags));
@@ -95,6 +105,9 @@ async function runEval(flags: EvalFlags): Promise<number> {
   const tasks = selectTasks(flags.suite, listTasks(flags.suite), flags.tasks);
   if (tasks.length === 0) throw new UserError(`suite '${flags.suite}' has no tasks`, { source: '--suite' });
   for (const task of tasks) validateSpecNames(task, flags.robot, flags.policy);
+  if (flags.record !== undefined) assertRecordable(flags.policy, '--record');
+  if (flags.switch) assertLanguagePolicy(flags.policy, '--switch');
+  const recordDir = flags.record === undefined ? undefined : prepareRecordDir(flags.record, '--record');
 
   const plan: EvalPlan = {
     suite: flags.suite,
@@ -104,6 +117,8 @@ async function runEval(flags: EvalFlags): Promise<number> {
     split: flags.split,
     episodes: flags.episodes,
     seed: flags.seed,
+    ...(flags.perturb ? { perturb: true } : {}),
+    ...(flags.switch ? { switch: true } : {}),
   };
   const progress = createProgress(process.stderr);
   let report: EvalReport;
@@ -112,6 +127,7 @@ async function runEval(flags: EvalFlags): Promise<number> {
       workers: flags.workers,
       runner: runEpisode,
       ...(flags.shard ? { shard: flags.shard } : {}),
+      ...(recordDir !== undefined ? { recordDir } : {}),
       onPlanned: (specs) => progress.start(specs),
       onResult: (r) => progress.onResult(r),
     });

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.ts';
 import { addEvalCommand } from './evalCommand.ts';
 import { addRunCommand } from './runCommand.ts';
+import { addSnapshotCommand } from './snapshotCommand.ts';
 
 const mainHelp = `
 Exit status: 0 success; 1 a task not achieved (run), an episode error
@@ -30,6 +31,7 @@ export function createProgram(setExitCode: (code: number) => void): Command {
     .addHelpText('after', mainHelp);
   addEvalCommand(program, setExitCode);
   addRunCommand(program, setExitCode);
+  addSnapshotCommand(program, setExitCode);
   return program;
 }
 

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { describeEpisode, runEpisode, validateSpecNames } from '../eval/runEpisode.ts';
+import { assertRecordable, describeEpisode, runEpisode, validateSpecNames } from '../eval/runEpisode.ts';
 import type { EpisodeResult, EpisodeSpec } from '../eval/types.ts';
+import { checkRecordFile } from '../record/recordPaths.ts';
 import { parseIntFlag } from './flags.ts';
 
 interface RunFlags {
@@ -14,6 +15,7 @@ interface RunFlags {
   instruction?: string;
   json?: boolean;
   dryRun?: boolean;
+  record?: string;
 }
 
 const runHelp = `
@@ -44,6 +46,7 @@ export function addRunCommand(program: Command, setExitCode: (code: number) => v
     )
     .option('--json', 'print the result as one JSON object')
     .option('--dry-run', 'build the episode and print its scene, goal and instruction; do not step')
+    .option('--record <file.mcap>', 'record every topic to an MCAP file (ROS 2 CDR; Foxglove, ros2 bag)')
     .addHelpText('after', runHelp)
     .action(async (flags: RunFlags) => {
       setExitCode(await runOne(flags));
@@ -52,6 +55,10 @@ export function addRunCommand(program: Command, setExitCode: (code: number) => v
 
 async function runOne(flags: RunFlags): Promise<number> {
   validateSpecNames(flags.task, flags.robot, flags.policy);
+  if (flags.record !== undefined) {
+    assertRecordable(flags.policy, '--record');
+    checkRecordFile(flags.record, '--record');
+  }
   const spec: EpisodeSpec = {
     task: flags.task,
     robot: flags.robot,
@@ -61,6 +68,7 @@ async function runOne(flags: RunFlags): Promise<number> {
     index: 0,
     scene: flags.scene,
     ...(flags.instruction !== undefined ? { instruction: flags.instruction } : {}),
+    ...(flags.record !== undefined && !flags.dryRun ? { record: flags.record } : {}),
   };
   if (flags.dryRun) {
     const { instruction, goal, scene } = describeEpisode(spec);

@@ -32,5 +32,6 @@ export function episodeResult(
     commandsClamped: s.commandsClamped,
   };
   if (run.policyFailure) result.policyFailure = run.policyFailure;
+  if (spec.perturb || spec.switch) result.disturbances = [...env.events];
   return result;
 }

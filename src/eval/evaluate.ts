@@ -1,3 +1,4 @@
+import { episodeRecordingPath } from '../record/recordPaths.ts';
 import type { EvalPlan, Shard } from './plan.ts';
 import { planEpisodes, shardEpisodes } from './plan.ts';
 import type { PoolOptions } from './pool.ts';
@@ -11,6 +12,11 @@ export interface EvaluateOptions extends PoolOptions {
   shard?: Shard;
   /** Called once with the episodes about to run (after sharding), before the first one starts. */
   onPlanned?: (specs: readonly EpisodeSpec[]) => void;
+  /**
+   * Record each episode to `<recordDir>/<task>_<split>_seed<seed>.mcap` (an existing, writable
+   * directory; graph policies only).
+   */
+  recordDir?: string;
 }
 
 /**
@@ -19,7 +25,10 @@ export interface EvaluateOptions extends PoolOptions {
  */
 export async function evaluate(plan: EvalPlan, options: EvaluateOptions = {}): Promise<EvalReport> {
   const all = planEpisodes(plan);
-  const specs = options.shard ? shardEpisodes(all, options.shard) : all;
+  const planned = options.shard ? shardEpisodes(all, options.shard) : all;
+  const dir = options.recordDir;
+  const specs =
+    dir === undefined ? planned : planned.map((s) => ({ ...s, record: episodeRecordingPath(dir, s) }));
   options.onPlanned?.(specs);
   const results = await runEpisodes(specs, options);
   return buildReport(plan, results, options.shard);

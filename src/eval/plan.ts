@@ -14,6 +14,9 @@ export interface EvalPlan {
   episodes: number;
   /** Base seed: episode k of every task gets seed `seed + k`. */
   seed: number;
+  /** Mid-episode disturbances, if any (see EpisodeSpec). */
+  perturb?: boolean;
+  switch?: boolean;
 }
 
 /** One shard of an evaluation. 0-based, like Kubernetes indexed jobs and Slurm array task ids. */
@@ -40,6 +43,8 @@ export function planEpisodes(plan: EvalPlan): EpisodeSpec[] {
         split: plan.split,
         seed: plan.seed + k,
         index: specs.length,
+        ...(plan.perturb ? { perturb: true } : {}),
+        ...(plan.switch ? { switch: true } : {}),
       });
     }
   }

@@ -40,7 +40,16 @@ const plan: EvalPlan = {
 };
 
 const results: EpisodeResult[] = [
-  result({ task: 'pick_place', index: 0, steps: 100, graspAssists: 1, commandsClamped: 2 }),
+  result({
+    task: 'pick_place',
+    index: 0,
+    steps: 100,
+    graspAssists: 1,
+    commandsClamped: 2,
+    retries: 2,
+    recoveries: 3,
+    disturbances: [{ kind: 'knock', time: 4, object: 'red_block' }],
+  }),
   result({
     task: 'pick_place',
     index: 1,
@@ -48,6 +57,8 @@ const results: EpisodeResult[] = [
     steps: 300,
     simTimeSeconds: 3,
     wallTimeSeconds: 0.3,
+    plannerFailure: true,
+    disturbances: [{ kind: 'move_target', time: 4, object: 'blue_bowl' }],
   }),
   result({
     task: 'chain',
@@ -86,6 +97,11 @@ describe('summarize', () => {
       commandsRejected: 0,
       commandsClamped: 2,
       errors: 0,
+      meanRetries: 1,
+      recoveries: 3,
+      plannerFailures: 1,
+      disturbed: 2,
+      disturbedWithRecovery: 1,
       simSeconds: 4,
       wallSeconds: expect.closeTo(0.4, 12),
       realTimeFactor: expect.closeTo(10, 9),
@@ -136,6 +152,10 @@ describe('formatTable', () => {
       'rejected',
       'clamped',
       'errors',
+      'retries/ep',
+      'recoveries',
+      'no-plan',
+      'recovered/disturbed',
       'sim/wall',
     ]);
     expect(lines[3]).toMatch(/^-+$/);
@@ -150,6 +170,10 @@ describe('formatTable', () => {
       '0',
       '2',
       '0',
+      '1.00',
+      '3',
+      '1',
+      '1/2',
       '10.0x',
     ]);
     expect(lines[5]!.split(/\s+/).slice(0, 6)).toEqual(['chain', '2', '1', '50.0%', '250.0', '1.50/3']);

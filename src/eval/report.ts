@@ -24,6 +24,16 @@ export interface SummaryRow {
   commandsClamped: number;
   /** Episodes that could not run (`error` set). */
   errors: number;
+  /** Language policies: step attempts repeated after a failure, per episode. */
+  meanRetries: number;
+  /** Language policies: corrective actions (re-grasps, put-backs, redone steps), summed. */
+  recoveries: number;
+  /** Episodes whose instruction gave no plan. */
+  plannerFailures: number;
+  /** Episodes a disturbance (--perturb, --switch) was applied in. */
+  disturbed: number;
+  /** Of those, the ones whose results show at least one recovery. */
+  disturbedWithRecovery: number;
   /** Total sim time, seconds. */
   simSeconds: number;
   /** Total wall time spent stepping, seconds. Not deterministic. */
@@ -58,6 +68,8 @@ export function buildReport(plan: EvalPlan, results: readonly EpisodeResult[], s
     split: plan.split,
     episodes: plan.episodes,
     seed: plan.seed,
+    ...(plan.perturb ? { perturb: true } : {}),
+    ...(plan.switch ? { switch: true } : {}),
     ...(shard ? { shard: { index: shard.index, count: shard.count } } : {}),
     results: sorted,
     summary: summarize(sorted),
@@ -91,6 +103,11 @@ function summaryRow(task: string, results: readonly EpisodeResult[]): SummaryRow
   let commandsRejected = 0;
   let commandsClamped = 0;
   let errors = 0;
+  let retries = 0;
+  let recoveries = 0;
+  let plannerFailures = 0;
+  let disturbed = 0;
+  let disturbedWithRecovery = 0;
   let simSeconds = 0;
   let wallSeconds = 0;
   for (const r of results) {
@@ -105,6 +122,13 @@ function summaryRow(task: string, results: readonly EpisodeResult[]): SummaryRow
     commandsRejected += r.commandsRejected;
     commandsClamped += r.commandsClamped;
     if (r.error !== undefined) errors++;
+    retries += r.retries ?? 0;
+    recoveries += r.recoveries ?? 0;
+    if (r.plannerFailure) plannerFailures++;
+    if ((r.disturbances?.length ?? 0) > 0) {
+      disturbed++;
+      if ((r.recoveries ?? 0) > 0) disturbedWithRecovery++;
+    }
     simSeconds += r.simTimeSeconds;
     wallSeconds += r.wallTimeSeconds;
   }
@@ -121,6 +145,11 @@ function summaryRow(task: string, results: readonly EpisodeResult[]): SummaryRow
     commandsRejected,
     commandsClamped,
     errors,
+    meanRetries: n ? retries / n : 0,
+    recoveries,
+    plannerFailures,
+    disturbed,
+    disturbedWithRecovery,
     simSeconds,
     wallSeconds,
     realTimeFactor: wallSeconds > 0 ? simSeconds / wallSeconds : null,
@@ -152,6 +181,14 @@ const columns: Column[] = [
   { title: 'rejected', align: 'right', cell: (r) => String(r.commandsRejected) },
   { title: 'clamped', align: 'right', cell: (r) => String(r.commandsClamped) },
   { title: 'errors', align: 'right', cell: (r) => String(r.errors) },
+  { title: 'retries/ep', align: 'right', cell: (r) => r.meanRetries.toFixed(2) },
+  { title: 'recoveries', align: 'right', cell: (r) => String(r.recoveries) },
+  { title: 'no-plan', align: 'right', cell: (r) => String(r.plannerFailures) },
+  {
+    title: 'recovered/disturbed',
+    align: 'right',
+    cell: (r) => (r.disturbed === 0 ? '-' : `${r.disturbedWithRecovery}/${r.disturbed}`),
+  },
   {
     title: 'sim/wall',
     align: 'right',
@@ -171,7 +208,8 @@ export function formatTable(report: EvalReport): string {
   const shard = report.shard ? `, shard ${report.shard.index}/${report.shard.count}` : '';
   const title =
     `suite ${report.suite}, robot ${report.robot}, policy ${report.policy}, split ${report.split}, ` +
-    `seed ${report.seed}, ${report.episodes} episodes per task${shard}`;
+    `seed ${report.seed}, ${report.episodes} episodes per task${shard}` +
+    `${report.perturb ? ', perturbed' : ''}${report.switch ? ', instruction switched' : ''}`;
   const cells = report.summary.map((row) => columns.map((c) => c.cell(row)));
   const widths = columns.map((c, i) => Math.max(c.title.length, ...cells.map((row) => row[i]!.length)));
   const line = (values: string[]): string =>

@@ -28,16 +28,37 @@ const POLICIES = ['oracle', 'oracle-env', 'language', 'language-env'] as const;
 /** Runs one episode. Deterministic except `wallTimeSeconds`. */
 export function runEpisode(spec: EpisodeSpec): Promise<EpisodeResult> {
   validateSpecNames(spec.task, spec.robot, spec.policy);
-  if (spec.policy === 'oracle' || spec.policy === 'language') return runGraphEpisode(spec);
+  if (spec.record !== undefined) assertRecordable(spec.policy, 'record');
+  if (runsOnGraph(spec.policy)) return runGraphEpisode(spec);
   if (spec.policy === 'language-env') return Promise.resolve(runLanguageEnvEpisode(spec, spec.instruction));
   return Promise.resolve(runEnvEpisode(spec));
+}
+
+/** Whether `policy` runs as nodes on the graph (and so has topics to record). */
+export function runsOnGraph(policy: string): boolean {
+  return policy === 'oracle' || policy === 'language';
+}
+
+/** Throws a UserError if episodes of `policy` cannot be recorded (the `-env` policies have no graph). */
+export function assertRecordable(policy: string, source: string): void {
+  if (!runsOnGraph(policy)) {
+    throw new UserError(
+      `policy '${policy}' runs without the graph, so it has no topics to record; use 'oracle' or 'language'`,
+      { source },
+    );
+  }
 }
 
 /** The oracle on the env directly, without the graph (policy `oracle-env`). */
 export function runEnvEpisode(spec: EpisodeSpec): EpisodeResult {
   const env = envFor(spec.robot, spec.scene);
   const start = performance.now();
-  const reset = env.reset({ task: spec.task, seed: spec.seed, split: spec.split });
+  const reset = env.reset({
+    task: spec.task,
+    seed: spec.seed,
+    split: spec.split,
+    ...(spec.perturb ? { disturb: { perturb: true } } : {}),
+  });
   const policy = new OraclePolicy(env.robotDescription, reset.goal, { controlHz: CONTROL_HZ });
   let obs = reset.observation;
   let checks = env.evaluate();
@@ -91,5 +112,15 @@ export function validateSpecNames(task: string, robot: string, policy: string): 
   resolveRobot(robot);
   if (!(POLICIES as readonly string[]).includes(policy)) {
     throw new UserError(`unknown policy "${policy}"; known policies: ${POLICIES.join(', ')}`);
+  }
+}
+
+/** `--switch` needs a policy that takes instructions: `language` or `language-env`. */
+export function assertLanguagePolicy(policy: string, flag: string): void {
+  if (policy !== 'language' && policy !== 'language-env') {
+    throw new UserError(
+      `${flag} needs a policy that takes instructions (language or language-env), got "${policy}"`,
+      { source: flag },
+    );
   }
 }

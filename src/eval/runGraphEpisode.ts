@@ -1,10 +1,13 @@
 import { SimNode } from '../../sim/node/SimNode.ts';
 import type { Goal } from '../../sim/tasks/Goal.ts';
 import { UserError } from '../errors.ts';
-import { createContext, msgsValidator, SimClock } from '../graph/index.ts';
+import { createContext, msgsValidator, type Publisher, SimClock } from '../graph/index.ts';
+import type { MessageType } from '../msgs/index.ts';
 import { LanguageNode } from '../policy/language/LanguageNode.ts';
 import { OraclePolicy } from '../policy/oracle/OraclePolicy.ts';
 import { PolicyNode } from '../policy/PolicyNode.ts';
+import { EPISODE_METADATA_NAME, episodeMetadata, failedEpisodeMetadata } from '../record/episodeMetadata.ts';
+import { type Recorder, startRecording } from '../record/Recorder.ts';
 import { LocalTransport } from '../transports/local/LocalTransport.ts';
 import { episodeResult } from './episodeResult.ts';
 import { resolveRobot, resolveScene } from './resolve.ts';
@@ -12,6 +15,8 @@ import type { EpisodeResult, EpisodeSpec } from './types.ts';
 
 /** Control rate of the policy node, Hz. */
 const CONTROL_HZ = 60;
+/** When recording, look for new topics every this many ticks (50 ms of sim time at 240 Hz). */
+const DISCOVER_EVERY_TICKS = 12;
 
 /**
  * Runs one episode as two nodes on the local transport: the sim node and the
@@ -30,9 +35,22 @@ export async function runGraphEpisode(spec: EpisodeSpec): Promise<EpisodeResult>
     clock: new SimClock(),
   });
   const scene = resolveScene(spec.scene);
-  const sim = new SimNode(context, { robot: resolveRobot(spec.robot), scene });
+  const disturb =
+    spec.perturb || spec.switch ? { perturb: !!spec.perturb, switch: !!spec.switch } : undefined;
+  const sim = new SimNode(context, {
+    robot: resolveRobot(spec.robot),
+    scene,
+    ...(disturb ? { disturb } : {}),
+  });
   let policyNode: { failure: string | undefined; destroy(): void } | undefined;
+  // With spec.record, every topic goes to an MCAP file. Every node is made before the loop;
+  // topics that appear later are picked up within DISCOVER_EVERY_TICKS ticks.
+  let recorder: Recorder | undefined;
+  let outcome: EpisodeResult | Error = new Error('episode did not finish');
   try {
+    if (spec.record !== undefined) {
+      recorder = startRecording(context, { path: spec.record, source: 'record', discoverIntervalMs: 0 });
+    }
     const harness = context.createNode('eval_harness');
     const reset = await harness
       .createClient('simbridge_msgs/srv/Reset', '/sim/reset')
@@ -41,11 +59,14 @@ export async function runGraphEpisode(spec: EpisodeSpec): Promise<EpisodeResult>
     const goal = JSON.parse(reset.goal_json) as Goal;
     const robot = sim.env.robotDescription;
     let node: { failure: string | undefined; destroy(): void };
+    let instructions: Publisher<MessageType<'std_msgs/msg/String'>> | undefined;
     if (spec.policy === 'language') {
       // The instruction arrives on /instruction, as a user's would.
       node = new LanguageNode(context, { robot, scene, controlHz: CONTROL_HZ });
       const text = spec.instruction ?? reset.instruction;
-      harness.createPublisher('std_msgs/msg/String', '/instruction').publish({ data: text });
+      recorder?.discover();
+      instructions = harness.createPublisher('std_msgs/msg/String', '/instruction');
+      instructions.publish({ data: text });
     } else {
       node = new PolicyNode(context, {
         robot,
@@ -56,9 +77,20 @@ export async function runGraphEpisode(spec: EpisodeSpec): Promise<EpisodeResult>
       });
     }
     policyNode = node;
+    // A switch (--switch) reaches the policy as a user's next instruction would.
+    let seenEvents = 0;
+    const forwardSwitch = () => {
+      const events = sim.env.events;
+      for (; seenEvents < events.length; seenEvents++) {
+        const e = events[seenEvents]!;
+        if (e.kind === 'switch' && e.instruction) instructions?.publish({ data: e.instruction });
+      }
+    };
     const start = performance.now();
-    while (!sim.done) {
+    for (let tick = 0; !sim.done; tick++) {
+      if (tick % DISCOVER_EVERY_TICKS === 0) recorder?.discover();
       sim.tick();
+      if (disturb) forwardSwitch();
       if (node.failure) break;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -71,13 +103,26 @@ export async function runGraphEpisode(spec: EpisodeSpec): Promise<EpisodeResult>
     if (node instanceof LanguageNode) {
       result.plan = node.language?.plan ?? null;
       result.status = node.language?.status ?? { state: 'idle' };
-      if (spec.instruction !== undefined) result.instruction = spec.instruction;
+      const status = node.language?.status;
+      result.retries = status?.retries ?? 0;
+      result.recoveries = status?.recoveries ?? 0;
+      result.plannerFailure = status?.planner !== undefined;
+      if (spec.instruction !== undefined && !spec.switch) result.instruction = spec.instruction;
     }
+    outcome = result;
     return result;
+  } catch (err) {
+    outcome = err instanceof Error ? err : new Error(String(err));
+    throw err;
   } finally {
     policyNode?.destroy();
     sim.destroy(); // ends its action goals with full results before the graph goes away
     await new Promise<void>((resolve) => setImmediate(resolve));
+    if (recorder) {
+      const meta = outcome instanceof Error ? failedEpisodeMetadata(spec, outcome) : episodeMetadata(outcome);
+      recorder.addMetadata(EPISODE_METADATA_NAME, meta);
+      await recorder.close();
+    }
     context.destroy();
   }
 }

@@ -1,3 +1,5 @@
+import type { DisturbanceEvent } from '../../sim/tasks/disturbances.ts';
+
 /** One episode to run: everything needed to reproduce it. */
 export interface EpisodeSpec {
   /** Task id from the task registry, e.g. 'pick_place'. */
@@ -16,6 +18,12 @@ export interface EpisodeSpec {
   scene?: string;
   /** For the `language` policy: an instruction replacing the task's own text (the goal stays the task's). */
   instruction?: string;
+  /** Perturb the world once mid-episode (knock the held block away, move the target, unclip the cable). */
+  perturb?: boolean;
+  /** Switch the instruction once mid-episode; the episode is judged on the new goal. */
+  switch?: boolean;
+  /** Record every topic of the episode to this MCAP file (graph policies only). */
+  record?: string;
 }
 
 /** What one episode produced. Every field but `wallTimeSeconds` is deterministic. */
@@ -53,6 +61,13 @@ export interface EpisodeResult {
   status?: unknown;
   /** Why the policy gave up, if it did (the episode then fails). */
   policyFailure?: string;
+  /** Language policies: step attempts repeated after a failure, and corrective actions taken. */
+  retries?: number;
+  recoveries?: number;
+  /** The instruction gave no plan (planner failure). */
+  plannerFailure?: boolean;
+  /** Disturbances applied (--perturb, --switch), in order; a switch names the new goal. */
+  disturbances?: DisturbanceEvent[];
   /** Set when the episode could not run; success is then false. */
   error?: string;
 }

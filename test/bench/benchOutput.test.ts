@@ -9,7 +9,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
  * One bench per bench/*.bench.ts file, named `<file>.<what>` (episode.closedLoop, graph.local,
  * planner.latency, sim.step): these must be present, under whatever name each file gives its run; more may be added.
  */
-const EXPECTED_BENCH_FILES = ['episode', 'graph', 'planner', 'sim'];
+const EXPECTED_BENCH_FILES = ['camera', 'episode', 'graph', 'planner', 'record', 'sim', 'rosbridge', 'rtps'];
 
 /** True if `v` has a finite number at some depth (a figure such as rtf or msgsPerSecond). */
 function hasNumericFigure(v: unknown): boolean {

@@ -88,7 +88,8 @@ export class Executor {
 
   /** A snapshot of the status. */
   get status(): ExecutorStatus {
-    return { ...this.#status };
+    // Skills' own corrective adjustments (re-aiming at a moved target) count as recoveries.
+    return { ...this.#status, recoveries: this.#status.recoveries + this.#ctx.adaptations };
   }
 
   /** The plan running or last run. */
@@ -312,6 +313,7 @@ export class Executor {
     switch (call.skill) {
       case 'pick':
         // Missed or slipped: open, back off, re-approach from above on the next attempt.
+        this.#status.recoveries++;
         if (ctx.obs.gripper.grasping || ctx.grip < ctx.robot.config.gripper.max_width / 2)
           yield* releaseAndLift(ctx);
         return;
@@ -326,6 +328,7 @@ export class Executor {
       case 'push':
       case 'route_through':
         // Re-approach: the next attempt aims from the measured positions again.
+        this.#status.recoveries++;
         if (ctx.obs.gripper.grasping) yield* releaseAndLift(ctx);
         yield* retreat(ctx);
         return;

@@ -23,17 +23,33 @@ export interface LanguageEpisodeResult extends EpisodeResult {
 export function runLanguageEnvEpisode(spec: EpisodeSpec, instruction?: string): LanguageEpisodeResult {
   const env = envFor(spec.robot, spec.scene);
   const start = performance.now();
-  const reset = env.reset({ task: spec.task, seed: spec.seed, split: spec.split });
+  const disturb =
+    spec.perturb || spec.switch ? { perturb: !!spec.perturb, switch: !!spec.switch } : undefined;
+  const reset = env.reset({
+    task: spec.task,
+    seed: spec.seed,
+    split: spec.split,
+    ...(disturb ? { disturb } : {}),
+  });
   const policy = new LanguagePolicy(env.robotDescription, instruction ?? reset.instruction, {
     controlHz: CONTROL_HZ,
   });
   let obs = reset.observation;
   let checks = env.evaluate();
   let succeededAt: number | undefined;
+  let seenEvents = 0;
   for (;;) {
     const r = env.step(policy.act(obs));
     obs = r.observation;
     checks = r.info.checks;
+    // A switch (--switch) reaches the policy as a user's next instruction would.
+    for (const events = env.events; seenEvents < events.length; seenEvents++) {
+      const e = events[seenEvents]!;
+      if (e.kind === 'switch' && e.instruction) {
+        policy.setInstruction(e.instruction);
+        succeededAt = undefined;
+      }
+    }
     if (r.done) break;
     const state = policy.status.state;
     // A failed (or never-made) plan cannot change the outcome any more.
@@ -45,6 +61,14 @@ export function runLanguageEnvEpisode(spec: EpisodeSpec, instruction?: string): 
   }
   const wallTimeSeconds = (performance.now() - start) / 1000;
   const result = episodeResult(spec, env, checks, { wallTimeSeconds, policyFailure: policy.failure });
-  if (instruction !== undefined) result.instruction = instruction;
-  return { ...result, plan: policy.plan, status: policy.status };
+  if (instruction !== undefined && !spec.switch) result.instruction = instruction;
+  const status = policy.status;
+  return {
+    ...result,
+    plan: policy.plan,
+    status,
+    retries: status.retries,
+    recoveries: status.recoveries,
+    plannerFailure: status.planner !== undefined,
+  };
 }

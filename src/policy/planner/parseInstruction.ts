@@ -250,14 +250,20 @@ export function normalize(text: string): string {
 function stripPoliteness(input: string): string {
   return input
     .replace(/[\s.,;:]+$/, '')
-    .replace(/^(?:hey|hi|ok|okay|alright|robot|so|now)\b[,]?\s*/, '')
+    .replace(
+      /^(?:hey|hi|ok|okay|alright|robot|so|now|actually|instead|no|oh|sorry|change of plans?)\b[,:]?\s*/,
+      '',
+    )
     .replace(/^(?:could|can|would|will|wouldn't|won't) you\b(?: (?:please|kindly|now|just))*[,]?\s*/, '')
     .replace(/^(?:please|kindly|just)\b[,]?\s*/, '')
     .replace(
       /^(?:i (?:want|need|would like|'d like) you to|i want to|i'd like to|i would like to|let's|lets|go ahead and|try to)\s+/,
       '',
     )
-    .replace(/[,]?\s*\b(?:please|for me|thanks|thank you|if you can|if you could|if possible|now)$/, '')
+    .replace(
+      /[,]?\s*\b(?:please|for me|thanks|thank you|if you can|if you could|if possible|now|instead)$/,
+      '',
+    )
     .trim();
 }
 

@@ -49,6 +49,11 @@ export class MotionContext {
   readonly #applied = new Vector3();
   readonly #baseToWorldRotation = new Matrix3();
   readonly #scratch = new Vector3();
+  /**
+   * Corrective adjustments made inside skills (re-aiming at a target that moved while
+   * carrying), counted with the executor's recoveries.
+   */
+  adaptations = 0;
 
   constructor(robot: RobotDescription, options: MotionContextOptions) {
     this.robot = robot;

@@ -16,7 +16,11 @@ export const JOINT_SPEED = 0.8;
 /** A motion primitive: yields actions, receives observations. */
 export type Motion = Generator<Action, void, Observation>;
 
-/** Straight-line tcp move (pointing down) with a trapezoidal speed profile. */
+/**
+ * Straight-line tcp move (pointing down) with a trapezoidal speed profile. With `until`,
+ * the move stops where it is as soon as `until()` is true on a new observation; returns
+ * whether it went all the way.
+ */
 export function* moveTo(
   ctx: MotionContext,
   x: number,
@@ -24,7 +28,8 @@ export function* moveTo(
   z: number,
   yaw: number,
   speed: number,
-): Motion {
+  until?: () => boolean,
+): Generator<Action, boolean, Observation> {
   const start = ctx.pos.clone();
   const startYaw = ctx.yaw;
   const goal = new Vector3(x, y, z);
@@ -38,7 +43,9 @@ export function* moveTo(
     p.lerpVectors(start, goal, s);
     ctx.solveTo(p, startYaw + dyaw * s);
     yield ctx.hold();
+    if (until?.()) return false;
   }
+  return true;
 }
 
 /** Straight up to SAFE_Z (or stays, if already above it), keeping the yaw. */

@@ -1,5 +1,6 @@
+import type { Action, Observation } from '../../../sim/Env.ts';
 import type { MotionContext } from './MotionContext.ts';
-import { APPROACH_SPEED, CARRY_SPEED, type Motion, moveTo, SAFE_Z, settle, wait } from './motion.ts';
+import { APPROACH_SPEED, CARRY_SPEED, moveTo, SAFE_Z, settle, wait } from './motion.ts';
 import { freeSpotInBowl, inBowl, inZone, onTop } from './perception.ts';
 import { runSkill, type SkillDefinition, type SkillRun } from './Skill.ts';
 
@@ -28,19 +29,28 @@ export const PLACE: SkillDefinition<PlaceArgs> = {
     return undefined;
   },
   *body(ctx, { object, target }) {
-    const tgt = ctx.object(target);
-    const obj = ctx.object(object);
-    if (tgt.kind === 'bowl') {
-      const spot = freeSpotInBowl(ctx.obs, tgt, object);
-      // Release with the block's bottom 1 cm above the bowl's floor (8 mm plate).
-      yield* placeAt(ctx, object, spot[0], spot[1], 0.008 + obj.size[2] / 2 + 0.01);
-    } else if (tgt.kind === 'block') {
-      const z = tgt.position[2] + tgt.size[2] / 2 + obj.size[2] / 2 + 0.004;
-      yield* placeAt(ctx, object, tgt.position[0], tgt.position[1], z);
-      yield* wait(ctx, 0.3);
-    } else {
-      yield* placeAt(ctx, object, tgt.position[0], tgt.position[1], obj.size[2] / 2 + 0.01);
-    }
+    // Where the block's centre is released, from the latest observation of the target.
+    const aim = (): [number, number, number] => {
+      const tgt = ctx.object(target);
+      const obj = ctx.object(object);
+      if (tgt.kind === 'bowl') {
+        const spot = freeSpotInBowl(ctx.obs, tgt, object);
+        // Release with the block's bottom 1 cm above the bowl's floor (8 mm plate).
+        return [spot[0], spot[1], 0.008 + obj.size[2] / 2 + 0.01];
+      }
+      if (tgt.kind === 'block') {
+        return [
+          tgt.position[0],
+          tgt.position[1],
+          tgt.position[2] + tgt.size[2] / 2 + obj.size[2] / 2 + 0.004,
+        ];
+      }
+      return [tgt.position[0], tgt.position[1], obj.size[2] / 2 + 0.01];
+    };
+    const dropped = yield* placeAt(ctx, object, aim);
+    if (dropped)
+      return { ok: false, kind: 'failed', reason: `${object} slipped out of the gripper in transport` };
+    if (ctx.object(target).kind === 'block') yield* wait(ctx, 0.3);
     return undefined;
   },
   succeeded(ctx, { object, target }) {
@@ -76,7 +86,8 @@ export const PUT_DOWN: SkillDefinition<PutDownArgs> = {
   },
   *body(ctx, { object }) {
     const obj = ctx.object(object);
-    yield* placeAt(ctx, object, obj.position[0], obj.position[1], obj.size[2] / 2 + 0.01);
+    const spot: [number, number, number] = [obj.position[0], obj.position[1], obj.size[2] / 2 + 0.01];
+    yield* placeAt(ctx, object, () => spot);
     return undefined;
   },
   succeeded(ctx, { object }) {
@@ -91,20 +102,46 @@ export function putDown(ctx: MotionContext, args: PutDownArgs): SkillRun {
   return runSkill(ctx, PUT_DOWN, args);
 }
 
+/** A target that moved this far while carrying is re-aimed at, m. */
+const REAIM_DISTANCE = 0.02;
+/** Most re-aims per carry. */
+const MAX_REAIMS = 3;
+
 /**
- * Carries the held object so its centre ends over (x, y) and releases it with its
- * centre at height `z`. The object's offset in the grip is measured, not assumed.
+ * Carries the held object so its centre ends over `aim()`'s (x, y) and releases it with its
+ * centre at `aim()`'s height. The object's offset in the grip is measured, not assumed.
+ * Closed loop while carrying: if the aim point moves (the target was moved) the carry
+ * re-aims from where it is (counted in `ctx.adaptations`); if the object leaves the
+ * gripper, it stops and returns true (dropped) without releasing anything.
  */
-export function* placeAt(ctx: MotionContext, id: string, x: number, y: number, z: number): Motion {
+export function* placeAt(
+  ctx: MotionContext,
+  id: string,
+  aim: () => [number, number, number],
+): Generator<Action, boolean, Observation> {
   const obj = ctx.object(id);
   const dx = obj.position[0] - ctx.obs.ee.position[0];
   const dy = obj.position[1] - ctx.obs.ee.position[1];
   const dz = obj.position[2] - ctx.obs.ee.position[2];
-  yield* moveTo(ctx, x - dx, y - dy, SAFE_Z, ctx.yaw, CARRY_SPEED);
+  let [x, y, z] = aim();
+  const lost = () => !ctx.obs.gripper.grasping;
+  for (let reaims = 0; ; reaims++) {
+    const moved = () => {
+      const [ax, ay] = aim();
+      return reaims < MAX_REAIMS && Math.hypot(ax - x, ay - y) > REAIM_DISTANCE;
+    };
+    if (yield* moveTo(ctx, x - dx, y - dy, SAFE_Z, ctx.yaw, CARRY_SPEED, () => lost() || moved())) break;
+    if (lost()) return true;
+    ctx.adaptations++;
+    [x, y, z] = aim();
+  }
+  if (lost()) return true;
+  [x, y, z] = aim();
   yield* moveTo(ctx, x - dx, y - dy, z - dz, ctx.yaw, APPROACH_SPEED);
   yield* settle(ctx);
   // Open just clear of the block (6 mm a side): wider pads would sweep its neighbours.
   ctx.grip = Math.min(ctx.robot.config.gripper.max_width, obj.size[1] + 0.012);
   yield* wait(ctx, 0.4);
   yield* moveTo(ctx, ctx.pos.x, ctx.pos.y, SAFE_Z, ctx.yaw, APPROACH_SPEED);
+  return false;
 }

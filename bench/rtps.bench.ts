@@ -1,0 +1,66 @@
+/**
+ * rtps transport against Cyclone DDS 0.10, inside a private network namespace (unshare -n):
+ * JointState throughput (flood) and one-way latency (paced at 1 kHz), simbridge -> Cyclone and
+ * Cyclone -> simbridge, with Cyclone -> Cyclone measured in the same run as the baseline.
+ * Targets (issue 7): throughput >= 50% of Cyclone -> Cyclone, p99 latency <= 3x Cyclone's.
+ */
+import { buildCyclonePeer } from '../test/interop/buildPeers.ts';
+import { namespaceUnavailable, runInNamespace } from '../test/interop/netns.ts';
+import type { BenchOptions } from './run.ts';
+
+interface Figures {
+  received: number;
+  msgsPerSecond: number;
+  p50Us: number;
+  p99Us: number;
+}
+interface Directions {
+  cycloneToCyclone: Figures;
+  simbridgeToCyclone: Figures;
+  cycloneToSimbridge: Figures;
+}
+
+const round = (v: number, digits = 2) => Number(v.toFixed(digits));
+
+export async function run(options: BenchOptions): Promise<Record<string, unknown>> {
+  const why = namespaceUnavailable();
+  if (why) throw new Error(`rtps bench needs a private network namespace: ${why}`);
+  const peer = buildCyclonePeer();
+  const flood = options.quick ? 1000 : 50_000;
+  const paced = options.quick ? 50 : 2000;
+  const out = await runInNamespace(
+    'test/interop/benchWorker.ts',
+    [peer, String(flood), String(paced)],
+    180_000,
+  );
+  const r = JSON.parse(out.trim().split('\n').at(-1)!) as
+    | { ok: true; flood: Directions; paced: Directions }
+    | { ok: false; error: string };
+  if (!r.ok) throw new Error(`rtps bench: ${r.error}`);
+  const base = r.flood.cycloneToCyclone;
+  const baseLat = r.paced.cycloneToCyclone;
+  const side = (f: Figures, p: Figures) => ({
+    msgsPerSecond: round(f.msgsPerSecond, 0),
+    delivered: `${f.received}/${flood}`,
+    throughputRatio: round(f.msgsPerSecond / base.msgsPerSecond),
+    latencyP50Us: round(p.p50Us, 1),
+    latencyP99Us: round(p.p99Us, 1),
+    p99Ratio: round(p.p99Us / baseLat.p99Us),
+  });
+  const toCyclone = side(r.flood.simbridgeToCyclone, r.paced.simbridgeToCyclone);
+  const fromCyclone = side(r.flood.cycloneToSimbridge, r.paced.cycloneToSimbridge);
+  return {
+    bench: 'rtps.jointState',
+    toCyclone,
+    fromCyclone,
+    baseline: {
+      name: 'Cyclone -> Cyclone, same message and QoS',
+      msgsPerSecond: round(base.msgsPerSecond, 0),
+      delivered: `${base.received}/${flood}`,
+      latencyP50Us: round(baseLat.p50Us, 1),
+      latencyP99Us: round(baseLat.p99Us, 1),
+    },
+    ratio: Math.min(toCyclone.throughputRatio, fromCyclone.throughputRatio),
+    targets: 'throughputRatio >= 0.5, p99Ratio <= 3',
+  };
+}

@@ -1,0 +1,271 @@
+/**
+ * Launch files: which nodes to run, with which parameters, namespace, remappings, transport and
+ * restart policy, in YAML (`launch/*.launch.yaml`):
+ *
+ *   name: tabletop
+ *   transport: { kind: local }
+ *   nodes:
+ *     - kind: sim
+ *       parameters: { robot: ur5e, task: pick_place, seed: 0 }
+ *     - kind: policy
+ *       parameters: { policy: language }
+ *       restart: { policy: on-failure, maxRestarts: 3 }
+ *
+ * Parsing is strict (zod `.strict()`): an unknown key is an error, so a typo never silently
+ * falls back to a default. Every error names the file, the line and the key:
+ * `launch/x.launch.yaml:7: nodes.1.parameters.robto: unknown key`.
+ */
+import { readFileSync } from 'node:fs';
+import { isMap, isPair, isScalar, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { z } from 'zod';
+import { UserError } from '../errors.ts';
+import {
+  type NameViolation,
+  validateNamespace,
+  validateNodeName,
+  validateTopicName,
+} from '../graph/Names.ts';
+
+const rosName = (check: (name: string) => NameViolation | undefined, what: string) =>
+  z.string().superRefine((v, ctx) => {
+    const bad = check(v);
+    if (bad) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `not a valid ROS ${what} (${bad.rule} at character ${bad.index})`,
+      });
+    }
+  });
+
+const port = z.number().int().min(0).max(65535);
+
+const restart = z
+  .object({
+    /** `never`, `on-failure` (the node threw or its process exited non-zero), `always`. @default 'never' */
+    policy: z.enum(['never', 'on-failure', 'always']).default('never'),
+    /** Restarts before the node is given up on (the others keep running). @default 3 */
+    maxRestarts: z.number().int().min(0).max(1000).default(3),
+    /** Wait before each restart, seconds. @default 1 */
+    backoffSeconds: z.number().min(0).max(3600).default(1),
+  })
+  .strict();
+
+const common = {
+  /** Node name; defaults to the kind. */
+  name: rosName(validateNodeName, 'node name').optional(),
+  /** @default '/' */
+  namespace: rosName(validateNamespace, 'namespace').optional(),
+  /** Topic remappings, from -> to, as `ros2 run --ros-args -r from:=to`. */
+  remappings: z
+    .record(rosName(validateTopicName, 'topic name'), rosName(validateTopicName, 'topic name'))
+    .optional(),
+  restart: restart.optional(),
+  /** Where the node runs: a worker thread of the launch process, or a child process. @default 'thread' */
+  run: z.enum(['thread', 'process']).optional(),
+};
+
+const nodeSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('sim'),
+      ...common,
+      parameters: z
+        .object({
+          robot: z.string().min(1).optional(),
+          scene: z.string().min(1).optional(),
+          task: z.string().min(1).optional(),
+          seed: z.number().int().min(0).optional(),
+          split: z.enum(['seen', 'unseen']).optional(),
+          /** Sim time per wall time; 1 is real time. @default 1 */
+          realtimeFactor: z.number().positive().max(1000).optional(),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('policy'),
+      ...common,
+      parameters: z
+        .object({
+          policy: z.enum(['language', 'oracle']).optional(),
+          robot: z.string().min(1).optional(),
+          instruction: z.string().min(1).optional(),
+          controlHz: z.number().positive().max(1000).optional(),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('rosbridge_server'),
+      ...common,
+      parameters: z
+        .object({ host: z.string().min(1).optional(), port: port.optional() })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('recorder'),
+      ...common,
+      parameters: z
+        .object({
+          path: z.string().regex(/\.mcap$/, 'must end in .mcap'),
+          /** Only these topics. @default every topic */
+          topics: z.array(rosName(validateTopicName, 'topic name')).optional(),
+        })
+        .strict(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('viewer'),
+      ...common,
+      parameters: z
+        .object({ host: z.string().min(1).optional(), port: port.optional() })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('camera'),
+      ...common,
+      parameters: z
+        .object({
+          width: z.number().int().min(1).max(4096).optional(),
+          height: z.number().int().min(1).max(4096).optional(),
+          rateHz: z.number().positive().max(1000).optional(),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+]);
+
+const transportSchema = z
+  .object({
+    kind: z.enum(['local', 'rosbridge', 'ros2', 'rtps']),
+    /** rosbridge: `ws://host:9090`. */
+    url: z
+      .string()
+      .regex(/^wss?:\/\//, 'must start with ws:// or wss://')
+      .optional(),
+    /** ros2, rtps: ROS_DOMAIN_ID. */
+    domain: z.number().int().min(0).max(232).optional(),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if (t.kind === 'rosbridge' && t.url === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'a rosbridge transport needs url', path: ['url'] });
+    }
+  });
+
+const launchSchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    /** @default { kind: local } */
+    transport: transportSchema.optional(),
+    nodes: z.array(nodeSchema).min(1),
+  })
+  .strict()
+  .superRefine((launch, ctx) => {
+    const seen = new Map<string, number>();
+    launch.nodes.forEach((n, i) => {
+      const ns = n.namespace ?? '/';
+      const fq = `${ns === '/' ? '' : ns}/${n.name ?? n.kind}`;
+      const first = seen.get(fq);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `node ${fq} is also nodes.${first}; give one a name or a namespace`,
+          path: ['nodes', i, 'name'],
+        });
+      } else seen.set(fq, i);
+    });
+  });
+
+export type LaunchFile = z.infer<typeof launchSchema>;
+export type LaunchNode = LaunchFile['nodes'][number];
+export type LaunchNodeKind = LaunchNode['kind'];
+
+/**
+ * Parses and checks a launch file's text.
+ * @param file the file name, for error messages
+ * @throws UserError `file:line: key.path: what is wrong` (the first problems, one per line)
+ */
+export function parseLaunchFile(text: string, file: string): LaunchFile {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = lineCounter.linePos(e.pos[0]).line;
+    throw new UserError(`${file}:${line}: not valid YAML: ${e.message.split('\n')[0]}`, { source: 'launch' });
+  }
+  let value: unknown;
+  try {
+    // maxAliasCount bounds alias expansion (a "billion laughs" file).
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new UserError(`${file}:1: not valid YAML: ${(err as Error).message}`, { source: 'launch' });
+  }
+  const result = launchSchema.safeParse(value);
+  if (result.success) return result.data;
+  const lines = result.error.issues.slice(0, 3).map((issue) => {
+    let path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') {
+      const key = issue.keys[0]!;
+      path = [...path, key];
+      message = `unknown key${issue.keys.length > 1 ? ` (also ${issue.keys.slice(1).join(', ')})` : ''}`;
+    }
+    const line = lineOf(doc.contents, path, lineCounter);
+    return `${file}:${line}: ${path.length ? path.join('.') : '(root)'}: ${message}`;
+  });
+  throw new UserError(lines.join('\n'), { source: 'launch' });
+}
+
+/** Reads and parses a launch file. */
+export function loadLaunchFile(path: string): LaunchFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UserError(`cannot read launch file '${path}': ${(err as Error).message}`, {
+      source: 'launch',
+      cause: err,
+    });
+  }
+  return parseLaunchFile(text, path);
+}
+
+/**
+ * The line of the deepest YAML node on `path` that exists: the key itself for a map entry, so
+ * an unknown or bad key points at its own line.
+ */
+function lineOf(root: unknown, path: readonly (string | number)[], lc: LineCounter): number {
+  let node = root as YamlNode | null | undefined;
+  let offset = (node as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
+  for (const key of path) {
+    if (!node || typeof node !== 'object') break;
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key),
+      );
+      if (!pair) break;
+      offset = (pair.key as YamlNode).range?.[0] ?? offset;
+      node = pair.value as YamlNode;
+    } else if ('items' in node && Array.isArray((node as { items: unknown[] }).items)) {
+      const item = (node as { items: YamlNode[] }).items[Number(key)];
+      if (!item) break;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else break;
+  }
+  return lc.linePos(offset).line;
+}

@@ -1,0 +1,329 @@
+/*
+ * A Cyclone DDS peer for simbridge's interop tests and benchmark (test code, not shipped).
+ *
+ *   cyclone_peer pub  <kind> <topic> <count> <durability> [period_ms]   publish <count> samples
+ *   cyclone_peer sub  <kind> <topic> <count> <durability>              print each received sample
+ *   cyclone_peer source <topic> <count> [period_us]                     JointStates, stamped (0: flood)
+ *   cyclone_peer sink   <topic> <count> <timeout_s>                     JointState rate and latency
+ *   cyclone_peer server <service>                                       std_srvs/SetBool server
+ *
+ * kind: string | joint | image. durability: volatile | transient. Lines on stdout:
+ * "matched" once the first peer endpoint matched, one line per sample for sub, "done" at the end.
+ * Publishers stay up until stdin closes (so transient-local late joiners can be served).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <poll.h>
+#include "dds/dds.h"
+#include "ros_types.h"
+
+static dds_entity_t pp;
+
+static void die(const char *what, dds_return_t rc) {
+  fprintf(stderr, "cyclone_peer: %s failed: %s\n", what, dds_strretcode(rc));
+  exit(2);
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static dds_qos_t *make_qos(int transient, int depth) {
+  dds_qos_t *q = dds_create_qos();
+  dds_qset_reliability(q, DDS_RELIABILITY_RELIABLE, DDS_MSECS(100));
+  dds_qset_durability(q, transient ? DDS_DURABILITY_TRANSIENT_LOCAL : DDS_DURABILITY_VOLATILE);
+  dds_qset_history(q, DDS_HISTORY_KEEP_LAST, depth);
+  return q;
+}
+
+static const dds_topic_descriptor_t *desc_of(const char *kind) {
+  if (!strcmp(kind, "string")) return &std_msgs_msg_dds__String__desc;
+  if (!strcmp(kind, "joint")) return &sensor_msgs_msg_dds__JointState__desc;
+  if (!strcmp(kind, "image")) return &sensor_msgs_msg_dds__Image__desc;
+  fprintf(stderr, "cyclone_peer: unknown kind %s\n", kind);
+  exit(2);
+}
+
+static void wait_matched(dds_entity_t e, int is_writer) {
+  for (int i = 0; i < 2000; i++) {
+    uint32_t n = 0;
+    if (is_writer) {
+      dds_publication_matched_status_t st;
+      dds_get_publication_matched_status(e, &st);
+      n = st.current_count;
+    } else {
+      dds_subscription_matched_status_t st;
+      dds_get_subscription_matched_status(e, &st);
+      n = st.current_count;
+    }
+    if (n > 0) {
+      printf("matched\n");
+      fflush(stdout);
+      return;
+    }
+    dds_sleepfor(DDS_MSECS(5));
+  }
+  fprintf(stderr, "cyclone_peer: no match within 10 s\n");
+  exit(3);
+}
+
+static void wait_stdin_closed(void) {
+  char buf[64];
+  while (read(0, buf, sizeof buf) > 0) {}
+}
+
+static uint32_t fnv1a(const uint8_t *p, size_t n) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < n; i++) { h ^= p[i]; h *= 16777619u; }
+  return h;
+}
+
+static const char *JOINTS[7] = {"panda_joint1", "panda_joint2", "panda_joint3", "panda_joint4",
+                                "panda_joint5", "panda_joint6", "panda_joint7"};
+
+static void fill_joint(sensor_msgs_msg_dds__JointState_ *m, int i, double *pos, double *vel, double *eff) {
+  double t = now_s();
+  memset(m, 0, sizeof *m);
+  m->header.stamp.sec = (int32_t)t;
+  m->header.stamp.nanosec = (uint32_t)((t - (int32_t)t) * 1e9);
+  m->header.frame_id = "base";
+  m->name._length = m->name._maximum = 7;
+  m->name._buffer = (char **)JOINTS;
+  for (int j = 0; j < 7; j++) { pos[j] = i + j * 0.125; vel[j] = -j; eff[j] = 0.5 * j; }
+  m->position._length = m->position._maximum = 7; m->position._buffer = pos;
+  m->velocity._length = m->velocity._maximum = 7; m->velocity._buffer = vel;
+  m->effort._length = m->effort._maximum = 7; m->effort._buffer = eff;
+}
+
+static int cmd_pub(const char *kind, const char *topic, int count, int transient, int period_ms) {
+  dds_entity_t tp = dds_create_topic(pp, desc_of(kind), topic, NULL, NULL);
+  if (tp < 0) die("create_topic", tp);
+  dds_qos_t *q = make_qos(transient, transient ? 1 : 10);
+  dds_entity_t wr = dds_create_writer(pp, tp, q, NULL);
+  if (wr < 0) die("create_writer", wr);
+  if (!transient) wait_matched(wr, 1);
+  for (int i = 0; i < count; i++) {
+    dds_return_t rc;
+    if (!strcmp(kind, "string")) {
+      char text[64];
+      snprintf(text, sizeof text, "hello from cyclone %d", i);
+      std_msgs_msg_dds__String_ m = {.data = text};
+      rc = dds_write(wr, &m);
+    } else if (!strcmp(kind, "joint")) {
+      sensor_msgs_msg_dds__JointState_ m;
+      double pos[7], vel[7], eff[7];
+      fill_joint(&m, i, pos, vel, eff);
+      rc = dds_write(wr, &m);
+    } else {
+      static uint8_t px[640 * 480 * 3];
+      for (size_t k = 0; k < sizeof px; k++) px[k] = (uint8_t)(k * 7 + i);
+      sensor_msgs_msg_dds__Image_ m;
+      memset(&m, 0, sizeof m);
+      m.header.frame_id = "camera";
+      m.height = 480; m.width = 640; m.encoding = "rgb8"; m.step = 640 * 3;
+      m.data._length = m.data._maximum = sizeof px; m.data._buffer = px;
+      rc = dds_write(wr, &m);
+    }
+    if (rc < 0) die("write", rc);
+    if (period_ms > 0) dds_sleepfor(DDS_MSECS(period_ms));
+  }
+  if (!transient) {
+    dds_return_t rc = dds_wait_for_acks(wr, DDS_SECS(10));
+    if (rc < 0) die("wait_for_acks", rc);
+  }
+  printf("published\n");
+  fflush(stdout);
+  wait_stdin_closed();
+  return 0;
+}
+
+static int cmd_sub(const char *kind, const char *topic, int count, int transient) {
+  dds_entity_t tp = dds_create_topic(pp, desc_of(kind), topic, NULL, NULL);
+  if (tp < 0) die("create_topic", tp);
+  /* A deep reader history: a burst must not overwrite samples before they are taken. */
+  dds_qos_t *q = make_qos(transient, transient ? 1 : 1000);
+  dds_entity_t rd = dds_create_reader(pp, tp, q, NULL);
+  if (rd < 0) die("create_reader", rd);
+  dds_entity_t ws = dds_create_waitset(pp);
+  dds_entity_t rc_ = dds_create_readcondition(rd, DDS_ANY_STATE);
+  dds_waitset_attach(ws, rc_, rd);
+  int got = 0;
+  int announced = 0;
+  double deadline = now_s() + 20;
+  while (got < count && now_s() < deadline) {
+    if (!announced) {
+      dds_subscription_matched_status_t st;
+      dds_get_subscription_matched_status(rd, &st);
+      if (st.current_count > 0) { printf("matched\n"); fflush(stdout); announced = 1; }
+    }
+    dds_waitset_wait(ws, NULL, 0, DDS_MSECS(10));
+    void *samples[1] = {NULL};
+    dds_sample_info_t info;
+    int n;
+    while ((n = dds_take(rd, samples, &info, 1, 1)) > 0) {
+      if (info.valid_data) {
+        got++;
+        if (!strcmp(kind, "string")) {
+          printf("%s\n", ((std_msgs_msg_dds__String_ *)samples[0])->data);
+        } else if (!strcmp(kind, "joint")) {
+          sensor_msgs_msg_dds__JointState_ *m = samples[0];
+          printf("%s %u %s %.3f %.3f\n", m->header.frame_id, m->name._length,
+                 m->name._length ? m->name._buffer[m->name._length - 1] : "-",
+                 m->position._length ? m->position._buffer[0] : -1.0,
+                 m->position._length ? m->position._buffer[m->position._length - 1] : -1.0);
+        } else {
+          sensor_msgs_msg_dds__Image_ *m = samples[0];
+          printf("%ux%u %s %u %u %08x\n", m->width, m->height, m->encoding, m->step, m->data._length,
+                 fnv1a(m->data._buffer, m->data._length));
+        }
+        fflush(stdout);
+      }
+      dds_return_loan(rd, samples, n);
+      samples[0] = NULL;
+    }
+  }
+  printf("done %d\n", got);
+  fflush(stdout);
+  return got == count ? 0 : 1;
+}
+
+/* Publishes <count> JointStates as fast as the writer takes them, each stamped with the send time. */
+static int cmd_source(const char *topic, int count, int period_us) {
+  dds_entity_t tp = dds_create_topic(pp, &sensor_msgs_msg_dds__JointState__desc, topic, NULL, NULL);
+  dds_qos_t *q = make_qos(0, 10);
+  dds_entity_t wr = dds_create_writer(pp, tp, q, NULL);
+  if (wr < 0) die("create_writer", wr);
+  wait_matched(wr, 1);
+  double t0 = now_s();
+  for (int i = 0; i < count; i++) {
+    sensor_msgs_msg_dds__JointState_ m;
+    double pos[7], vel[7], eff[7];
+    fill_joint(&m, i, pos, vel, eff);
+    dds_return_t rc = dds_write(wr, &m);
+    if (rc < 0) die("write", rc);
+    if (period_us > 0) dds_sleepfor(DDS_USECS(period_us));
+  }
+  dds_wait_for_acks(wr, DDS_SECS(10));
+  printf("published %d in %.3f s\n", count, now_s() - t0);
+  fflush(stdout);
+  wait_stdin_closed();
+  return 0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Receives up to <count> JointStates; prints "{received, seconds, p50_us, p99_us}" as JSON. */
+static int cmd_sink(const char *topic, int count, double timeout_s) {
+  dds_entity_t tp = dds_create_topic(pp, &sensor_msgs_msg_dds__JointState__desc, topic, NULL, NULL);
+  dds_qos_t *q = make_qos(0, 1000);
+  dds_entity_t rd = dds_create_reader(pp, tp, q, NULL);
+  if (rd < 0) die("create_reader", rd);
+  dds_entity_t ws = dds_create_waitset(pp);
+  dds_entity_t rc_ = dds_create_readcondition(rd, DDS_ANY_STATE);
+  dds_waitset_attach(ws, rc_, rd);
+  wait_matched(rd, 0);
+  double *lat = calloc((size_t)count, sizeof(double));
+  int got = 0;
+  double first = 0, last = 0, deadline = now_s() + timeout_s;
+  void *samples[64];
+  dds_sample_info_t infos[64];
+  while (got < count && now_s() < deadline) {
+    dds_waitset_wait(ws, NULL, 0, DDS_MSECS(50));
+    int n;
+    memset(samples, 0, sizeof samples);
+    while ((n = dds_take(rd, samples, infos, 64, 64)) > 0) {
+      double t = now_s();
+      for (int k = 0; k < n; k++) {
+        if (!infos[k].valid_data || got >= count) continue;
+        sensor_msgs_msg_dds__JointState_ *m = samples[k];
+        if (got == 0) first = t;
+        last = t;
+        lat[got++] = t - (m->header.stamp.sec + m->header.stamp.nanosec * 1e-9);
+      }
+      dds_return_loan(rd, samples, n);
+      memset(samples, 0, sizeof samples);
+    }
+  }
+  qsort(lat, (size_t)got, sizeof(double), cmp_double);
+  double p50 = got ? lat[got / 2] : 0, p99 = got ? lat[(int)(got * 0.99)] : 0;
+  printf("{\"received\":%d,\"seconds\":%.6f,\"p50_us\":%.1f,\"p99_us\":%.1f}\n", got, last - first, p50 * 1e6,
+         p99 * 1e6);
+  fflush(stdout);
+  return 0;
+}
+
+/* std_srvs/SetBool server, rmw_cyclonedds-style: replies carry the request's client id and sequence. */
+static int cmd_server(const char *service, int count) {
+  char rq[256], rr[256];
+  snprintf(rq, sizeof rq, "rq/%sRequest", service);
+  snprintf(rr, sizeof rr, "rr/%sReply", service);
+  dds_entity_t tq = dds_create_topic(pp, &std_srvs_srv_dds__SetBool_Request__desc, rq, NULL, NULL);
+  dds_entity_t tr = dds_create_topic(pp, &std_srvs_srv_dds__SetBool_Response__desc, rr, NULL, NULL);
+  dds_qos_t *q = make_qos(0, 10);
+  dds_entity_t rd = dds_create_reader(pp, tq, q, NULL);
+  dds_entity_t wr = dds_create_writer(pp, tr, q, NULL);
+  if (rd < 0 || wr < 0) die("create endpoints", rd < 0 ? rd : wr);
+  dds_entity_t ws = dds_create_waitset(pp);
+  dds_entity_t rc_ = dds_create_readcondition(rd, DDS_ANY_STATE);
+  dds_waitset_attach(ws, rc_, rd);
+  wait_matched(wr, 1);
+  int served = 0;
+  double deadline = now_s() + 20;
+  while (served < count && now_s() < deadline) {
+    dds_waitset_wait(ws, NULL, 0, DDS_MSECS(10));
+    void *samples[1] = {NULL};
+    dds_sample_info_t info;
+    int n;
+    while ((n = dds_take(rd, samples, &info, 1, 1)) > 0) {
+      if (info.valid_data) {
+        std_srvs_srv_dds__SetBool_Request_ *req = samples[0];
+        char text[128];
+        snprintf(text, sizeof text, "set to %s (request %lld)", req->data ? "true" : "false",
+                 (long long)req->rmw_sequence);
+        std_srvs_srv_dds__SetBool_Response_ rep = {
+            .rmw_client_id = req->rmw_client_id, .rmw_sequence = req->rmw_sequence, .success = req->data, .message = text};
+        dds_write(wr, &rep);
+        printf("served %lld\n", (long long)req->rmw_sequence);
+        fflush(stdout);
+        served++;
+      }
+      dds_return_loan(rd, samples, n);
+      samples[0] = NULL;
+    }
+  }
+  dds_wait_for_acks(wr, DDS_SECS(5));
+  printf("done %d\n", served);
+  fflush(stdout);
+  return served == count ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  if (argc < 2) { fprintf(stderr, "usage: see the comment at the top of cyclone_peer.c\n"); return 2; }
+  pp = dds_create_participant(DDS_DOMAIN_DEFAULT, NULL, NULL);
+  if (pp < 0) die("create_participant", pp);
+  int rc = 2;
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "pub") && argc >= 6)
+    rc = cmd_pub(argv[2], argv[3], atoi(argv[4]), !strcmp(argv[5], "transient"), argc > 6 ? atoi(argv[6]) : 0);
+  else if (!strcmp(cmd, "sub") && argc >= 6)
+    rc = cmd_sub(argv[2], argv[3], atoi(argv[4]), !strcmp(argv[5], "transient"));
+  else if (!strcmp(cmd, "source") && argc >= 4)
+    rc = cmd_source(argv[2], atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 0);
+  else if (!strcmp(cmd, "sink") && argc >= 5)
+    rc = cmd_sink(argv[2], atoi(argv[3]), atof(argv[4]));
+  else if (!strcmp(cmd, "server") && argc >= 4)
+    rc = cmd_server(argv[2], atoi(argv[3]));
+  else
+    fprintf(stderr, "cyclone_peer: bad arguments\n");
+  dds_delete(pp);
+  return rc;
+}

@@ -1,0 +1,136 @@
+/**
+ * The graph on the rtps transport: two contexts, each with its own RTPS participant, talking
+ * over real UDP on 127.0.0.1 (multicast off, unicast peers), with the real CDR codec.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type Context,
+  createContext,
+  type IncompatibleQosEvent,
+  msgsValidator,
+  QOS_DEFAULT,
+  QOS_SENSOR_DATA,
+  QOS_TRANSIENT_LOCAL,
+} from '../../src/graph/index.ts';
+import { fillDefaults } from '../../src/msgs/index.ts';
+import { ddsTypeName, RtpsTransport, rosTypeName } from '../../src/transports/rtps/RtpsTransport.ts';
+import { captureLogger } from '../graph/helpers.ts';
+import { waitFor } from './rtpsHelpers.ts';
+
+let nextDomain = 100 + (process.pid % 40);
+const contexts: Context[] = [];
+afterEach(() => {
+  for (const c of contexts.splice(0)) c.destroy();
+});
+
+async function twoContexts(): Promise<[Context, Context]> {
+  const domainId = nextDomain++;
+  const codec = await msgsValidator();
+  const mk = async () => {
+    const transport = await RtpsTransport.create({
+      domainId,
+      multicast: false,
+      peers: ['127.0.0.1'],
+      announcePeriodMs: 200,
+    });
+    const ctx = createContext({ transport, validator: codec, codec, logger: captureLogger() });
+    contexts.push(ctx);
+    return ctx;
+  };
+  const a = await mk();
+  const b = await mk();
+  const pa = (a.transport as RtpsTransport).participant;
+  await waitFor(() => pa.participants.size === 1, 5000, 'discovery');
+  return [a, b];
+}
+
+describe('rtps transport', () => {
+  it('maps ROS 2 type names to DDS ones and back', () => {
+    expect(ddsTypeName('sensor_msgs/msg/JointState')).toBe('sensor_msgs::msg::dds_::JointState_');
+    expect(ddsTypeName('std_srvs/srv/SetBool', '_Request')).toBe('std_srvs::srv::dds_::SetBool_Request_');
+    expect(rosTypeName('std_msgs::msg::dds_::String_')).toBe('std_msgs/msg/String');
+    expect(rosTypeName('NotRos')).toBeUndefined();
+  });
+
+  it('carries JointState between two processes-worth of graph, encoded and validated', async () => {
+    const [a, b] = await twoContexts();
+    const got: { name: string[]; position: ArrayLike<number> }[] = [];
+    b.createNode('policy').createSubscription(
+      'sensor_msgs/msg/JointState',
+      '/joint_states',
+      QOS_DEFAULT,
+      (m) => {
+        got.push(m);
+      },
+    );
+    const pub = a
+      .createNode('sim')
+      .createPublisher('sensor_msgs/msg/JointState', '/joint_states', QOS_DEFAULT);
+    await waitFor(() => pub.subscriptionCount === 1, 5000, 'subscription matched');
+    for (let i = 0; i < 50; i++) {
+      pub.publish(
+        fillDefaults('sensor_msgs/msg/JointState', {
+          name: ['j1', 'j2'],
+          position: [i, -i],
+          velocity: [],
+          effort: [],
+        }),
+      );
+    }
+    await waitFor(() => got.length === 50, 5000, '50 joint states');
+    expect(got.map((m) => Array.from(m.position)[0])).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(got[0]!.name).toEqual(['j1', 'j2']);
+    expect(b.createNode('lister').getTopicNamesAndTypes()).toEqual(
+      expect.arrayContaining([{ name: '/joint_states', types: ['sensor_msgs/msg/JointState'] }]),
+    );
+  });
+
+  it('gives a late transient-local subscription /robot_description', async () => {
+    const [a, b] = await twoContexts();
+    const pub = a
+      .createNode('sim')
+      .createPublisher('std_msgs/msg/String', '/robot_description', QOS_TRANSIENT_LOCAL);
+    pub.publish({ data: '<robot name="panda"/>' });
+    const got: string[] = [];
+    b.createNode('viewer').createSubscription(
+      'std_msgs/msg/String',
+      '/robot_description',
+      QOS_TRANSIENT_LOCAL,
+      (m) => {
+        got.push(m.data);
+      },
+    );
+    await waitFor(() => got.length === 1, 5000, 'late-joiner sample');
+    expect(got).toEqual(['<robot name="panda"/>']);
+  });
+
+  it('answers a service call across participants with the request id', async () => {
+    const [a, b] = await twoContexts();
+    a.createNode('server').createService('std_srvs/srv/SetBool', '/set_flag', (req) => ({
+      success: req.data,
+      message: req.data ? 'on' : 'off',
+    }));
+    const client = b.createNode('client').createClient('std_srvs/srv/SetBool', '/set_flag');
+    await waitFor(() => client.isServiceAvailable(), 5000, 'service available');
+    await expect(client.call({ data: true })).resolves.toEqual({ success: true, message: 'on' });
+    await expect(client.call({ data: false })).resolves.toEqual({ success: false, message: 'off' });
+    expect(b.createNode('lister').getServiceNamesAndTypes()).toEqual([
+      { name: '/set_flag', types: ['std_srvs/srv/SetBool'] },
+    ]);
+  });
+
+  it('reports an incompatible QoS between a best-effort publisher and a reliable subscription', async () => {
+    const [a, b] = await twoContexts();
+    const events: (IncompatibleQosEvent & { side: string })[] = [];
+    const sim = a.createNode('sim');
+    const policy = b.createNode('policy');
+    sim.on('incompatibleQos', (e) => events.push(e));
+    policy.on('incompatibleQos', (e) => events.push(e));
+    sim.createPublisher('sensor_msgs/msg/JointState', '/joint_states', QOS_SENSOR_DATA);
+    policy.createSubscription('sensor_msgs/msg/JointState', '/joint_states', QOS_DEFAULT, () => {});
+    await waitFor(() => events.length >= 2, 5000, 'incompatible QoS events on both sides');
+    expect(events.map((e) => e.side).sort()).toEqual(['publisher', 'subscription']);
+    for (const e of events)
+      expect(e).toMatchObject({ topic: '/joint_states', lastPolicyKind: 'reliability' });
+  });
+});
