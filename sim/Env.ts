@@ -121,6 +121,11 @@ export interface ResetOptions {
    * `events`; a switch changes the goal the episode is judged on.
    */
   disturb?: DisturbanceOptions;
+  /**
+   * Stop stepping at the task's time limit (an episode ends there). Off for interactive
+   * use (`simbridge up`), where the sim runs on until the next reset. @default true
+   */
+  timeLimit?: boolean;
 }
 
 export interface ResetResult {
@@ -223,7 +228,10 @@ export class SimEnv {
     const lifts = scene.objects
       .filter((o) => o.kind === 'block' && o.body)
       .map((o) => ({ id: o.id, body: o.body!, z0: o.body!.position.z }));
-    const maxSteps = Math.round(task.timeLimitSeconds(goal) / physics.dtSeconds);
+    const maxSteps =
+      options.timeLimit === false
+        ? Number.POSITIVE_INFINITY
+        : Math.round(task.timeLimitSeconds(goal) / physics.dtSeconds);
     this.#episode = {
       physics,
       robot,

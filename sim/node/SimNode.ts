@@ -42,6 +42,11 @@ export interface SimNodeOptions {
   scene?: SceneSpec | string;
   /** Node name. @default 'sim' */
   name?: string;
+  /**
+   * Namespace of every topic, service and action the node uses (`/left` gives `/left/joint_states`,
+   * `/left/clock`, `/left/sim/reset`): two sims on one graph keep apart. @default '/'
+   */
+  namespace?: string;
   /** Publish rates, Hz (sim time). */
   rates?: {
     /** @default 250 */
@@ -73,6 +78,18 @@ export interface SimNodeOptions {
   camera?: SimCameraOption;
   /** Mid-episode disturbances applied on every reset (`simbridge eval --perturb/--switch`). */
   disturb?: DisturbanceOptions;
+  /**
+   * Where the ground-truth detections go, or false for nowhere. When a perception node
+   * publishes /detections from the camera, move the ground truth aside (for example to
+   * '/sim/ground_truth/detections', where a recording still has it) so that the policy
+   * sees perceived objects only. @default '/detections'
+   */
+  detectionsTopic?: string | false;
+  /**
+   * Stop at the task's time limit (see SimEnv ResetOptions.timeLimit). `simbridge up` turns
+   * it off so the scene stays live for the next instruction. @default true
+   */
+  timeLimit?: boolean;
 }
 
 /** What the sim node is doing with the arm. */
@@ -138,9 +155,11 @@ export class SimNode {
   readonly #pubs;
   readonly #dof: number;
   readonly #disturb: DisturbanceOptions | undefined;
+  readonly #timeLimit: boolean;
 
   constructor(context: Context, options: SimNodeOptions = {}) {
     this.#disturb = options.disturb;
+    this.#timeLimit = options.timeLimit ?? true;
     if (!context.simClock) {
       throw new UserError(
         'the sim node needs a context on sim time: createContext({ clock: new SimClock() })',
@@ -159,38 +178,47 @@ export class SimNode {
     this.#gripper = desc.config.gripper.max_width;
     this.#watchdogSeconds = options.watchdogTimeoutSeconds ?? 0.5;
     this.#workspace = options.workspace ?? { min: [-0.3, -0.9, 0.005], max: [1.0, 0.9, 1.2] };
-    const node = context.createNode(options.name ?? 'sim');
+    const node = context.createNode(options.name ?? 'sim', {
+      ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
+    });
     this.node = node;
     const c = desc.config.controllers;
     this.#pubs = {
-      clock: node.createPublisher('rosgraph_msgs/msg/Clock', '/clock', QOS_CLOCK),
-      jointStates: node.createPublisher('sensor_msgs/msg/JointState', '/joint_states', QOS_DEFAULT),
-      tf: node.createPublisher('tf2_msgs/msg/TFMessage', '/tf', { ...QOS_DEFAULT, depth: 100 }),
-      tfStatic: node.createPublisher('tf2_msgs/msg/TFMessage', '/tf_static', QOS_TRANSIENT_LOCAL),
-      description: node.createPublisher('std_msgs/msg/String', '/robot_description', QOS_TRANSIENT_LOCAL),
-      detections: node.createPublisher('vision_msgs/msg/Detection3DArray', '/detections', QOS_DEFAULT),
-      status: node.createPublisher('std_msgs/msg/String', '/sim/status', QOS_DEFAULT),
+      clock: node.createPublisher('rosgraph_msgs/msg/Clock', 'clock', QOS_CLOCK),
+      jointStates: node.createPublisher('sensor_msgs/msg/JointState', 'joint_states', QOS_DEFAULT),
+      tf: node.createPublisher('tf2_msgs/msg/TFMessage', 'tf', { ...QOS_DEFAULT, depth: 100 }),
+      tfStatic: node.createPublisher('tf2_msgs/msg/TFMessage', 'tf_static', QOS_TRANSIENT_LOCAL),
+      description: node.createPublisher('std_msgs/msg/String', 'robot_description', QOS_TRANSIENT_LOCAL),
+      detections:
+        options.detectionsTopic === false
+          ? undefined
+          : node.createPublisher(
+              'vision_msgs/msg/Detection3DArray',
+              options.detectionsTopic ?? 'detections',
+              QOS_DEFAULT,
+            ),
+      status: node.createPublisher('std_msgs/msg/String', 'sim/status', QOS_DEFAULT),
     };
     node.createSubscription(
       'std_msgs/msg/Float64MultiArray',
-      `/${c.forward_position_controller}/commands`,
+      `${c.forward_position_controller}/commands`,
       QOS_SENSOR_DATA,
       (msg) => this.#onStreamCommand(msg.data, `/${c.forward_position_controller}/commands`),
     );
     node.createSubscription(
       'trajectory_msgs/msg/JointTrajectory',
-      `/${c.joint_trajectory_controller}/joint_trajectory`,
+      `${c.joint_trajectory_controller}/joint_trajectory`,
       QOS_DEFAULT,
       (msg) => {
         void this.#startTrajectory(msg, undefined, `/${c.joint_trajectory_controller}/joint_trajectory`);
       },
     );
-    node.createSubscription('std_msgs/msg/Bool', '/emergency_stop', QOS_DEFAULT, (msg) =>
+    node.createSubscription('std_msgs/msg/Bool', 'emergency_stop', QOS_DEFAULT, (msg) =>
       this.#onEstop(msg.data),
     );
     node.createActionServer(
       'control_msgs/action/FollowJointTrajectory',
-      `/${c.joint_trajectory_controller}/follow_joint_trajectory`,
+      `${c.joint_trajectory_controller}/follow_joint_trajectory`,
       {
         onGoal: () => !this.#estop,
         execute: (handle) =>
@@ -201,11 +229,11 @@ export class SimNode {
           ),
       },
     );
-    node.createActionServer('control_msgs/action/GripperCommand', `/${c.gripper_controller}/gripper_cmd`, {
+    node.createActionServer('control_msgs/action/GripperCommand', `${c.gripper_controller}/gripper_cmd`, {
       onGoal: () => !this.#estop,
       execute: (handle) => this.#startGrip(handle),
     });
-    node.createService('simbridge_msgs/srv/Reset', '/sim/reset', (req) => {
+    node.createService('simbridge_msgs/srv/Reset', 'sim/reset', (req) => {
       try {
         const task = req.task || this.#reset?.info.task;
         if (!task) throw new UserError('no task given and no episode to repeat', { source: '/sim/reset' });
@@ -216,17 +244,17 @@ export class SimNode {
         return { success: false, message: err.message, instruction: '', goal_json: '' };
       }
     });
-    node.createService('std_srvs/srv/SetBool', '/sim/pause', (req) => {
+    node.createService('std_srvs/srv/SetBool', 'sim/pause', (req) => {
       this.#paused = req.data;
       return { success: true, message: this.#paused ? 'paused' : 'running' };
     });
-    node.createService('simbridge_msgs/srv/Step', '/sim/step', (req) => {
+    node.createService('simbridge_msgs/srv/Step', 'sim/step', (req) => {
       if (!this.#paused)
         return { success: false, message: 'pause the sim first (/sim/pause)', stamp: this.#clock.now() };
       for (let i = 0; i < req.steps; i++) this.#step();
       return { success: true, message: '', stamp: this.#clock.now() };
     });
-    node.createService('simbridge_msgs/srv/Evaluate', '/sim/evaluate', () => {
+    node.createService('simbridge_msgs/srv/Evaluate', 'sim/evaluate', () => {
       const checks = this.#reset ? this.env.evaluate() : { success: false };
       return { success: checks.success, checks_json: JSON.stringify(checks) };
     });
@@ -263,6 +291,7 @@ export class SimNode {
       seed: options.seed,
       split: options.split ?? 'seen',
       ...(this.#disturb ? { disturb: this.#disturb } : {}),
+      ...(this.#timeLimit ? {} : { timeLimit: false }),
     });
     this.#reset = r;
     this.#clock.reset(0n);
@@ -643,7 +672,7 @@ export class SimNode {
   }
 
   #publishDetections(): void {
-    this.#pubs.detections.publish(buildDetections(this.env.observe().objects, this.#clock.now()));
+    this.#pubs.detections?.publish(buildDetections(this.env.observe().objects, this.#clock.now()));
   }
 
   #publishStatus(): void {

@@ -235,7 +235,8 @@ export function switchGoal(
       // The new last subtask leaves the objects of the earlier ones alone.
       const used = new Set(goal.subtasks.slice(0, -1).flatMap(goalObjects));
       for (const id of goalObjects(last)) used.delete(id);
-      const next = switchGoal(last, scene, rng, held, used);
+      // If nothing is left, any other object will do.
+      const next = switchGoal(last, scene, rng, held, used) ?? switchGoal(last, scene, rng, held);
       return next ? { type: 'chain', subtasks: [...goal.subtasks.slice(0, -1), next] } : undefined;
     }
   }

@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.ts';
 import { addEvalCommand } from './evalCommand.ts';
+import { addPolicyCommand } from './policyCommand.ts';
 import { addRunCommand } from './runCommand.ts';
+import { addSimCommand } from './simCommand.ts';
 import { addSnapshotCommand } from './snapshotCommand.ts';
+import { addUpCommand } from './upCommand.ts';
 
 const mainHelp = `
 Exit status: 0 success; 1 a task not achieved (run), an episode error
@@ -30,8 +33,11 @@ export function createProgram(setExitCode: (code: number) => void): Command {
     .configureOutput({ outputError: () => {} })
     .addHelpText('after', mainHelp);
   addEvalCommand(program, setExitCode);
+  addPolicyCommand(program, setExitCode);
   addRunCommand(program, setExitCode);
+  addSimCommand(program, setExitCode);
   addSnapshotCommand(program, setExitCode);
+  addUpCommand(program, setExitCode);
   return program;
 }
 

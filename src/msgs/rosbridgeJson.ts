@@ -28,6 +28,16 @@ export function fromRosbridgeJson<T extends string>(type: T, json: unknown, sour
   return validateMessage(type, fillDefaults(type, fromJson(type, json)), source);
 }
 
+/**
+ * `fromRosbridgeJson` without the validation: converts the rosbridge JSON forms and fills missing
+ * fields with ROS defaults, for a caller that validates once itself (the rosbridge client transport
+ * hands the result to the graph, which validates it on receipt). Wrong-typed fields are kept as
+ * they are; throws only for an unknown `type`.
+ */
+export function decodeRosbridgeJson(type: string, json: unknown): unknown {
+  return fillDefaults(type, fromJson(type, json));
+}
+
 function toJson(type: string, msg: unknown): unknown {
   if (msg === null || typeof msg !== 'object') return msg;
   const src = msg as Record<string, unknown>;

@@ -7,6 +7,7 @@ import type { SceneSpec } from '../../sim/scene/SceneSpec.ts';
 import type { ActionClient, Context, Node, Publisher } from '../graph/index.ts';
 import { QOS_DEFAULT, QOS_SENSOR_DATA, QOS_TRANSIENT_LOCAL } from '../graph/index.ts';
 import type { MessageType } from '../msgs/index.ts';
+import { transportConnection } from '../transports/TransportConnection.ts';
 
 /** What a policy node runs: anything that maps an Observation to an Action. */
 export interface NodePolicy {
@@ -29,6 +30,8 @@ export interface PolicyNodeOptions {
   scene: SceneSpec;
   /** Node name. @default 'oracle' */
   name?: string;
+  /** Namespace of the node and every topic and action it uses (`/left` gives `/left/joint_states`). @default '/' */
+  namespace?: string;
 }
 
 type GripperClient = ActionClient<
@@ -63,6 +66,8 @@ export class PolicyNode {
   #grasping = false;
   #sentWidth = Number.NaN;
   #time = 0;
+  /** Stops listening to the transport's link (rosbridge), if it has one. */
+  readonly #offLink: (() => void) | undefined;
   /** Control cycles run. */
   cycles = 0;
 
@@ -72,19 +77,21 @@ export class PolicyNode {
       options.robot.config.mount ?? { xyz: [0, 0, 0], rpy: [0, 0, 0] },
       new Matrix4(),
     );
-    const node = context.createNode(options.name ?? 'policy');
+    const node = context.createNode(options.name ?? 'policy', {
+      ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
+    });
     this.node = node;
     const c = options.robot.config.controllers;
     this.#commands = node.createPublisher(
       'std_msgs/msg/Float64MultiArray',
-      `/${c.forward_position_controller}/commands`,
+      `${c.forward_position_controller}/commands`,
       QOS_SENSOR_DATA,
     );
     this.#gripper = node.createActionClient(
       'control_msgs/action/GripperCommand',
-      `/${c.gripper_controller}/gripper_cmd`,
+      `${c.gripper_controller}/gripper_cmd`,
     );
-    node.createSubscription('std_msgs/msg/String', '/robot_description', QOS_TRANSIENT_LOCAL, (msg) => {
+    node.createSubscription('std_msgs/msg/String', 'robot_description', QOS_TRANSIENT_LOCAL, (msg) => {
       const cfg = options.robot.config;
       const urdf = parseUrdf(msg.data, '/robot_description');
       this.#robot = {
@@ -94,13 +101,22 @@ export class PolicyNode {
         chain: new KinematicChain(urdf, cfg.base_link, cfg.tip_link),
       };
     });
-    node.createSubscription('sensor_msgs/msg/JointState', '/joint_states', QOS_DEFAULT, (msg) => {
+    node.createSubscription('sensor_msgs/msg/JointState', 'joint_states', QOS_DEFAULT, (msg) => {
       this.#joints = msg;
     });
-    node.createSubscription('vision_msgs/msg/Detection3DArray', '/detections', QOS_DEFAULT, (msg) => {
+    node.createSubscription('vision_msgs/msg/Detection3DArray', 'detections', QOS_DEFAULT, (msg) => {
       this.#detections = msg;
     });
     node.createTimer(1 / (options.controlHz ?? 60), () => this.#cycle());
+    // Hold while a link is down: a drop forgets the observations, so no cycle runs (and nothing is
+    // commanded) until fresh /joint_states and /detections arrive after the reconnect; the gripper
+    // goal, perhaps lost with the link, is sent again.
+    this.#offLink = transportConnection(context.transport)?.onConnectionChange((up) => {
+      if (up) return;
+      this.#joints = undefined;
+      this.#detections = undefined;
+      this.#sentWidth = Number.NaN;
+    });
   }
 
   /** The robot description rebuilt from /robot_description, once it has arrived. */
@@ -123,6 +139,7 @@ export class PolicyNode {
   }
 
   destroy(): void {
+    this.#offLink?.();
     this.node.destroy();
   }
 

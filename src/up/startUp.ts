@@ -1,0 +1,203 @@
+import { SimNode } from '../../sim/node/SimNode.ts';
+import { getScene } from '../../sim/scene/SceneSpec.ts';
+import { getTask, listTaskIds } from '../../sim/tasks/index.ts';
+import { UserError } from '../errors.ts';
+import { resolveRobot, resolveScene } from '../eval/resolve.ts';
+import { type Context, createContext, msgsValidator, QOS_CLOCK, SimClock } from '../graph/index.ts';
+import { LanguageNode } from '../policy/language/LanguageNode.ts';
+import { startRecording } from '../record/index.ts';
+import { LocalTransport } from '../transports/local/LocalTransport.ts';
+import {
+  type RosbridgeServer,
+  startRosbridgeServer,
+} from '../transports/rosbridge/server/RosbridgeServer.ts';
+import { RealtimeLoop, type RealtimeLoopStats } from './RealtimeLoop.ts';
+import { type StaticServer, startStaticServer } from './StaticServer.ts';
+import { ensureViewerBuilt } from './viewerBuild.ts';
+
+export interface UpOptions {
+  /** Task of the first episode. @default 'pick_place' */
+  task?: string;
+  /** Seed of the first episode. @default 0 */
+  seed?: number;
+  /** Robot id from robots/, or a robot folder. @default 'ur5e' */
+  robot?: string;
+  /** Built-in scene name or scene-spec YAML file. @default 'tabletop' */
+  scene?: string;
+  /** Interface for the viewer and rosbridge. Anything but loopback exposes them to the network. @default '127.0.0.1' */
+  host?: string;
+  /** Viewer HTTP port; 0 picks a free one. @default 8080 */
+  port?: number;
+  /** rosbridge WebSocket port; 0 picks a free one. @default 9090 */
+  rosbridgePort?: number;
+  /** Render the scene camera and publish /camera/* (shown in the viewer). @default true */
+  camera?: boolean;
+  /** Record every topic to this MCAP file until close(). */
+  record?: string;
+  /** Progress and notices, one line each. @default stderr */
+  log?: (line: string) => void;
+}
+
+export interface Up {
+  /** The viewer's URL. */
+  readonly url: string;
+  /** The rosbridge server's URL. */
+  readonly rosbridgeUrl: string;
+  readonly context: Context;
+  readonly sim: SimNode;
+  /** The language policy node running now (a reset replaces it). */
+  readonly policy: LanguageNode;
+  stats(): { loop: RealtimeLoopStats; rosbridgeClients: number; policyRestarts: number };
+  /** Stops the loop, both servers and the nodes; no port is left open. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Control rate of the language policy node, Hz (as in runGraphEpisode). */
+const CONTROL_HZ = 60;
+
+/**
+ * `simbridge up`: on one local context, the sim node (ticked in real time), the language policy
+ * node, a rosbridge server and the viewer's HTTP server. Resolves once everything listens.
+ *
+ * A reset (/sim/reset, from the viewer or any client) restarts sim time at 0; the policy node is
+ * then replaced by a fresh one, so the next instruction plans against the new scene from the
+ * arm's new pose rather than continuing the old episode's motion.
+ */
+export async function startUp(options: UpOptions = {}): Promise<Up> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const task = options.task ?? 'pick_place';
+  const seed = options.seed ?? 0;
+  getTask(task); // an unknown task is a UserError naming the known ones, before anything starts
+  const robot = resolveRobot(options.robot ?? 'ur5e');
+  const scene = options.scene === undefined ? getScene('tabletop') : resolveScene(options.scene);
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopback(host)) {
+    log(`serving on ${host}: anyone who can reach it can watch and command the sim`);
+  }
+
+  const viewer = await ensureViewerBuilt({ log });
+  if (viewer.built) log(`viewer built in ${viewer.seconds.toFixed(1)} s`);
+
+  const context = createContext({
+    transport: new LocalTransport(),
+    validator: await msgsValidator(),
+    clock: new SimClock(),
+  });
+  const cleanups: Array<() => unknown> = [() => context.destroy()];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await fn();
+  };
+  try {
+    // Interactive: no time limit (the scene stays live for the next instruction), and the
+    // camera on, so the viewer shows its image.
+    const sim = new SimNode(context, { robot, scene, timeLimit: false, camera: options.camera ?? true });
+    cleanups.push(() => sim.destroy());
+    if (options.record !== undefined) {
+      const recorder = startRecording(context, { path: options.record, source: '--record' });
+      cleanups.push(() => recorder.close());
+    }
+    sim.reset({ task, seed, split: 'seen' });
+    const description = sim.env.robotDescription;
+    const newPolicy = () => new LanguageNode(context, { robot: description, scene, controlHz: CONTROL_HZ });
+    let policy = newPolicy();
+    let policyRestarts = 0;
+    cleanups.push(() => policy.destroy());
+
+    // Sim time going back means a new episode: give it a fresh policy node. Replaced in a
+    // microtask, after the reset service has returned but before its reply reaches any client,
+    // so an instruction sent after the reply always reaches the new node.
+    const watcher = context.createNode('up');
+    let lastClockNs = context.simClock!.nowNanoseconds();
+    let stallReported = false;
+    watcher.createSubscription('rosgraph_msgs/msg/Clock', '/clock', QOS_CLOCK, (msg) => {
+      const ns = BigInt(msg.clock.sec) * 1_000_000_000n + BigInt(msg.clock.nanosec);
+      if (ns < lastClockNs) {
+        stallReported = false;
+        queueMicrotask(() => {
+          if (watcher.isDestroyed) return;
+          policy.destroy();
+          policy = newPolicy();
+          policyRestarts++;
+        });
+      }
+      lastClockNs = ns;
+    });
+
+    const clock = context.simClock!;
+    const loop = new RealtimeLoop({
+      stepSeconds: sim.env.dtSeconds * sim.env.substeps,
+      tick: () => {
+        const before = clock.nowNanoseconds();
+        sim.tick();
+        if (!stallReported && !sim.paused && sim.done && clock.nowNanoseconds() === before) {
+          // The env stops stepping at the task's time limit; only a reset starts a new episode.
+          stallReported = true;
+          log(
+            `episode over at ${sim.env.timeSeconds.toFixed(1)} s of sim time (the task's time limit); reset it in the viewer`,
+          );
+        }
+      },
+      onError: (err) => log(`simbridge: the sim loop stopped: ${(err as Error)?.stack ?? String(err)}`),
+    });
+    cleanups.push(() => loop.stop());
+
+    let rosbridge: RosbridgeServer;
+    try {
+      rosbridge = await startRosbridgeServer({ context, host, port: options.rosbridgePort ?? 9090 });
+    } catch (err) {
+      throw portError(err, options.rosbridgePort ?? 9090, host, '--rosbridge-port');
+    }
+    cleanups.push(() => rosbridge.close());
+
+    const http: StaticServer = await startStaticServer({
+      root: viewer.dir,
+      host,
+      port: options.port ?? 8080,
+      json: {
+        '/config.json': () => ({
+          rosbridgePort: rosbridge.port,
+          rosbridgeUrl: rosbridge.url,
+          tasks: listTaskIds(),
+          task,
+          seed,
+          robot: description.id,
+          fixtures: { bowlWallThickness: scene.bowl.wallThickness, clipPostWidth: scene.clip.postWidth },
+        }),
+      },
+    });
+    cleanups.push(() => http.close());
+    loop.start();
+
+    let closing: Promise<void> | undefined;
+    return {
+      url: http.url,
+      rosbridgeUrl: rosbridge.url,
+      context,
+      sim,
+      get policy() {
+        return policy;
+      },
+      stats: () => ({ loop: loop.stats(), rosbridgeClients: rosbridge.stats().clients, policyRestarts }),
+      close() {
+        closing ??= cleanup();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+function portError(err: unknown, port: number, host: string, flag: string): unknown {
+  const code =
+    (err as NodeJS.ErrnoException)?.code ?? (err as { cause?: NodeJS.ErrnoException })?.cause?.code;
+  if (code === 'EADDRINUSE') {
+    return new UserError(`port ${port} on ${host} is in use; pick another with ${flag} (0 picks a free one)`);
+  }
+  return err;
+}
