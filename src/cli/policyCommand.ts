@@ -3,6 +3,7 @@
  * ROS 2). It commands whatever answers at the URL, so a real arm needs `--allow-hardware`:
  * without it the command only drives a simbridge sim, recognised by its /sim/status topic.
  */
+
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UserError } from '../errors.ts';
@@ -19,6 +20,7 @@ import { RosbridgeTransport } from '../transports/rosbridge/client/RosbridgeTran
 import { createTransport, parseTransportName, type TransportName } from '../transports/select.ts';
 import type { Transport } from '../transports/Transport.ts';
 import { parseIntFlag } from './flags.ts';
+import { addPlannerOptions, llmConfigFromFlags, llmPlanner } from './plannerFlags.ts';
 
 interface PolicyFlags {
   transport: TransportName;
@@ -31,6 +33,9 @@ interface PolicyFlags {
   allowHardware?: boolean;
   simCheckSeconds: number;
   timeout?: number;
+  planner: 'rule' | 'llm';
+  llmUrl?: string;
+  llmModel?: string;
 }
 
 const policyHelp = `
@@ -50,7 +55,7 @@ Exit status:
 
 /** Adds `policy`. */
 export function addPolicyCommand(program: Command, setExitCode: (code: number) => void): void {
-  program
+  const cmd = program
     .command('policy')
     .description('run the language policy node against a remote robot (rosbridge or ROS 2)')
     .addOption(
@@ -74,10 +79,10 @@ export function addPolicyCommand(program: Command, setExitCode: (code: number) =
     .option('--timeout <s>', 'give up (exit 1) after this many wall seconds', (v) =>
       parseIntFlag('--timeout', v, 1),
     )
-    .addHelpText('after', policyHelp)
-    .action(async (flags: PolicyFlags) => {
-      setExitCode(await runPolicy(flags));
-    });
+    .addHelpText('after', policyHelp);
+  addPlannerOptions(cmd).action(async (flags: PolicyFlags) => {
+    setExitCode(await runPolicy(flags));
+  });
 }
 
 async function runPolicy(flags: PolicyFlags): Promise<number> {
@@ -95,6 +100,7 @@ async function runPolicy(flags: PolicyFlags): Promise<number> {
     url: flags.url,
     ...(flags.token !== undefined ? { token: flags.token } : {}),
     ...(flags.domain !== undefined ? { domain: flags.domain } : {}),
+    nodeName: 'simbridge_policy',
   });
   let language: LanguageNode | undefined;
   try {
@@ -112,7 +118,8 @@ async function runPolicy(flags: PolicyFlags): Promise<number> {
     if (!isSim) process.stderr.write(`simbridge: commanding HARDWARE at ${where} (--allow-hardware)\n`);
     // A simbridge sim publishes /clock: follow it, as use_sim_time does. A real arm runs on wall time.
     const context = createContext({ transport, validator, codec: validator, clock: isSim ? 'sim' : 'wall' });
-    language = new LanguageNode(context, { robot, scene });
+    const llm = llmConfigFromFlags(flags);
+    language = new LanguageNode(context, { robot, scene, ...(llm ? { planner: llmPlanner(llm) } : {}) });
     const cli = context.createNode('simbridge_cli');
     let lastState = '';
     cli.createSubscription('std_msgs/msg/String', '/policy/status', QOS_DEFAULT, (m) => {

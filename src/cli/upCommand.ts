@@ -4,6 +4,7 @@ import { UserError } from '../errors.ts';
 import { checkRecordFile } from '../record/index.ts';
 import { startUp } from '../up/startUp.ts';
 import { parseIntFlag } from './flags.ts';
+import { addPlannerOptions, llmConfigFromFlags, llmPlanner } from './plannerFlags.ts';
 
 interface UpFlags {
   task: string;
@@ -16,6 +17,9 @@ interface UpFlags {
   open: boolean;
   camera: boolean;
   record?: string;
+  planner: 'rule' | 'llm';
+  llmUrl?: string;
+  llmModel?: string;
 }
 
 const upHelp = `
@@ -40,7 +44,7 @@ const port = (flag: string) => (v: string) => {
 
 /** Adds `up`: the sim, the policy, rosbridge and the viewer, until Ctrl-C. */
 export function addUpCommand(program: Command, setExitCode: (code: number) => void): void {
-  program
+  const cmd = program
     .command('up')
     .description('serve the live sim, the language policy and the browser viewer')
     .option('--task <id>', 'task of the first episode', 'pick_place')
@@ -58,16 +62,18 @@ export function addUpCommand(program: Command, setExitCode: (code: number) => vo
     .option('--no-open', 'do not open the viewer in a browser')
     .option('--no-camera', 'do not render the scene camera (saves about 0.4 s of CPU per second)')
     .option('--record <file.mcap>', 'record every topic to an MCAP file until Ctrl-C')
-    .addHelpText('after', upHelp)
-    .action(async (flags: UpFlags) => {
-      setExitCode(await runUp(flags));
-    });
+    .addHelpText('after', upHelp);
+  addPlannerOptions(cmd).action(async (flags: UpFlags) => {
+    setExitCode(await runUp(flags));
+  });
 }
 
 async function runUp(flags: UpFlags): Promise<number> {
   if (flags.record !== undefined) checkRecordFile(flags.record, '--record');
+  const llm = llmConfigFromFlags(flags);
   const up = await startUp({
     camera: flags.camera,
+    ...(llm ? { planner: llmPlanner(llm) } : {}),
     ...(flags.record !== undefined ? { record: flags.record } : {}),
     task: flags.task,
     seed: flags.seed,

@@ -5,6 +5,7 @@ import { UserError } from '../errors.ts';
 import { resolveRobot, resolveScene } from '../eval/resolve.ts';
 import { type Context, createContext, msgsValidator, QOS_CLOCK, SimClock } from '../graph/index.ts';
 import { LanguageNode } from '../policy/language/LanguageNode.ts';
+import type { Planner } from '../policy/language/LanguagePolicy.ts';
 import { startRecording } from '../record/index.ts';
 import { LocalTransport } from '../transports/local/LocalTransport.ts';
 import {
@@ -34,6 +35,8 @@ export interface UpOptions {
   camera?: boolean;
   /** Record every topic to this MCAP file until close(). */
   record?: string;
+  /** The language policy's planner. @default the rule-based planner */
+  planner?: Planner;
   /** Progress and notices, one line each. @default stderr */
   log?: (line: string) => void;
 }
@@ -98,7 +101,14 @@ export async function startUp(options: UpOptions = {}): Promise<Up> {
     }
     sim.reset({ task, seed, split: 'seen' });
     const description = sim.env.robotDescription;
-    const newPolicy = () => new LanguageNode(context, { robot: description, scene, controlHz: CONTROL_HZ });
+    const planner = options.planner;
+    const newPolicy = () =>
+      new LanguageNode(context, {
+        robot: description,
+        scene,
+        controlHz: CONTROL_HZ,
+        ...(planner ? { planner } : {}),
+      });
     let policy = newPolicy();
     let policyRestarts = 0;
     cleanups.push(() => policy.destroy());

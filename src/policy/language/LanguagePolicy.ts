@@ -7,9 +7,18 @@ import { toWorldSummary, type WorldSummary } from '../planner/WorldSummary.ts';
 import { MotionContext } from '../skills/MotionContext.ts';
 import { type Correction, parseCorrection } from './corrections.ts';
 
+/**
+ * instruction + world -> plan. The rule-based planner answers at once; an LLM planner
+ * answers with a promise, and the policy keeps acting (holding, or running the plan it
+ * has) until it settles.
+ */
+export type Planner = (instruction: string, world: WorldSummary) => PlanResult | Promise<PlanResult>;
+
 /** The policy's status: the executor's, plus the instruction and, when planning failed, why. */
 export interface LanguagePolicyStatus extends ExecutorStatus {
   instruction: string;
+  /** True while an asynchronous planner (LLM) works on the instruction. */
+  planning?: boolean;
   /** Set when the instruction gave no plan; nothing moves then. */
   planner?: { reason: string; unparsed?: string; suggestions?: string[] };
 }
@@ -20,7 +29,7 @@ export interface LanguagePolicyOptions {
   /** Attempts per plan step before the plan fails. @default 3 */
   maxAttempts?: number;
   /** instruction + world -> plan. @default the rule-based planner */
-  planner?: (instruction: string, world: WorldSummary) => PlanResult;
+  planner?: Planner;
 }
 
 /**
@@ -32,7 +41,9 @@ export interface LanguagePolicyOptions {
 export class LanguagePolicy {
   readonly #ctx: MotionContext;
   readonly #executor: Executor;
-  readonly #planner: (instruction: string, world: WorldSummary) => PlanResult;
+  readonly #planner: Planner;
+  /** An asynchronous plan on its way, and its outcome once it settled. */
+  #planning: { text: string; result?: PlanResult } | undefined;
   #instruction: string;
   #pending: string | undefined;
   #plannerFailure: LanguagePolicyStatus['planner'];
@@ -46,9 +57,11 @@ export class LanguagePolicy {
     this.#pending = instruction;
     this.#executor = new Executor(this.#ctx, {
       ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+      // Re-planning when the world changed needs an answer now: the rule-based planner gives
+      // one; with an asynchronous planner the step fails instead, and says why.
       replan: (obs) => {
         const r = this.#planner(this.#instruction, worldOf(obs));
-        return r.ok ? r.plan : undefined;
+        return r instanceof Promise ? undefined : r.ok ? r.plan : undefined;
       },
     });
   }
@@ -68,7 +81,11 @@ export class LanguagePolicy {
         planner: this.#plannerFailure,
       };
     }
-    return { ...this.#executor.status, instruction: this.#instruction };
+    return {
+      ...this.#executor.status,
+      instruction: this.#instruction,
+      ...(this.#planning ? { planning: true } : {}),
+    };
   }
 
   /** The plan succeeded or failed (or the instruction gave none); the arm holds still. */
@@ -103,11 +120,36 @@ export class LanguagePolicy {
     this.#ctx.obs = obs;
     for (const c of this.#corrections) this.#executor.correct(c);
     this.#corrections.length = 0;
+    let r: PlanResult | undefined;
     if (this.#pending !== undefined) {
       const text = this.#pending;
       this.#pending = undefined;
       this.#instruction = text;
-      const r = this.#planner(text, worldOf(obs));
+      const planned = this.#planner(text, worldOf(obs));
+      if (planned instanceof Promise) {
+        const job: { text: string; result?: PlanResult } = { text };
+        this.#planning = job;
+        planned.then(
+          (res) => {
+            job.result = res;
+          },
+          (err: unknown) => {
+            job.result = {
+              ok: false,
+              reason: `planner failed: ${err instanceof Error ? err.message : String(err)}`,
+            };
+          },
+        );
+      } else {
+        r = planned;
+        this.#planning = undefined;
+      }
+    } else if (this.#planning?.result) {
+      // An asynchronous plan arrived (a newer instruction would have replaced the job).
+      r = this.#planning.result;
+      this.#planning = undefined;
+    }
+    if (r) {
       if (r.ok) {
         this.#plannerFailure = undefined;
         if (this.#executor.status.state === 'idle') this.#executor.start(r.plan);

@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { z } from 'zod';
 import { formatZodIssues, UserError } from '../../errors.ts';
 import { checkSteps, type Plan, SkillCallSchema } from './Plan.ts';
+import type { PlanResult } from './RuleBasedPlanner.ts';
 import { describeObject, type WorldSummary } from './WorldSummary.ts';
 
 /** What the model is asked to return: only the steps; source and instruction are ours. */
@@ -202,4 +203,17 @@ function errorText(err: unknown): string {
 
 function clip(s: string): string {
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
+/**
+ * The LLM planner as the language policy's planner: every instruction is sent to the model
+ * (`asPlanner(createLlmPlanner({ baseURL, model }))`). A failure's reason lists each attempt's error.
+ */
+export function asPlanner(
+  llm: LlmPlanner,
+): (instruction: string, world: WorldSummary) => Promise<PlanResult> {
+  return async (instruction, world) => {
+    const r = await llm.plan(instruction, world);
+    return r.ok ? { ok: true, plan: r.plan } : { ok: false, reason: r.reason };
+  };
 }
