@@ -5,7 +5,7 @@ import type { Context, Publisher } from '../../graph/index.ts';
 import { QOS_DEFAULT, QOS_TRANSIENT_LOCAL } from '../../graph/index.ts';
 import type { MessageType } from '../../msgs/index.ts';
 import { type NodePolicy, PolicyNode } from '../PolicyNode.ts';
-import { LanguagePolicy } from './LanguagePolicy.ts';
+import { LanguagePolicy, type Planner } from './LanguagePolicy.ts';
 
 export interface LanguageNodeOptions {
   /** robot.yaml configuration; the kinematics come from /robot_description. */
@@ -15,6 +15,10 @@ export interface LanguageNodeOptions {
   controlHz?: number;
   /** Node name. @default 'language_policy' */
   name?: string;
+  /** instruction + world -> plan, such as an LLM planner (`asPlanner`). @default the rule-based planner */
+  planner?: Planner;
+  /** Namespace of the node and every topic it uses (`/left` gives `/left/instruction`). @default '/' */
+  namespace?: string;
 }
 
 type StringPublisher = Publisher<MessageType<'std_msgs/msg/String'>>;
@@ -55,12 +59,13 @@ export class LanguageNode {
       scene: options.scene,
       controlHz,
       name: options.name ?? 'language_policy',
+      ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
       createPolicy: () => policy,
     });
     const node = this.policyNode.node;
-    this.#planPub = node.createPublisher('std_msgs/msg/String', '/policy/plan', QOS_TRANSIENT_LOCAL);
-    this.#statusPub = node.createPublisher('std_msgs/msg/String', '/policy/status', QOS_DEFAULT);
-    node.createSubscription('std_msgs/msg/String', '/instruction', QOS_DEFAULT, (msg) => {
+    this.#planPub = node.createPublisher('std_msgs/msg/String', 'policy/plan', QOS_TRANSIENT_LOCAL);
+    this.#statusPub = node.createPublisher('std_msgs/msg/String', 'policy/status', QOS_DEFAULT);
+    node.createSubscription('std_msgs/msg/String', 'instruction', QOS_DEFAULT, (msg) => {
       if (this.#language) this.#language.setInstruction(msg.data);
       else this.#pending = msg.data;
     });
@@ -83,6 +88,7 @@ export class LanguageNode {
     if (!this.#language && this.#pending !== undefined) {
       this.#language = new LanguagePolicy(this.policyNode.robot ?? options.robot, this.#pending, {
         controlHz,
+        ...(options.planner ? { planner: options.planner } : {}),
       });
       this.#pending = undefined;
     }
