@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.ts';
 import { addEvalCommand } from './evalCommand.ts';
+import { addLaunchCommand } from './launchCommand.ts';
 import { addPolicyCommand } from './policyCommand.ts';
 import { addRunCommand } from './runCommand.ts';
 import { addSimCommand } from './simCommand.ts';
@@ -33,6 +34,7 @@ export function createProgram(setExitCode: (code: number) => void): Command {
     .configureOutput({ outputError: () => {} })
     .addHelpText('after', mainHelp);
   addEvalCommand(program, setExitCode);
+  addLaunchCommand(program, setExitCode);
   addPolicyCommand(program, setExitCode);
   addRunCommand(program, setExitCode);
   addSimCommand(program, setExitCode);

@@ -16,7 +16,7 @@
  * `launch/x.launch.yaml:7: nodes.1.parameters.robto: unknown key`.
  */
 import { readFileSync } from 'node:fs';
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isMap, isPair, isScalar, LineCounter, parse, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import {
@@ -89,10 +89,21 @@ const nodeSchema = z.discriminatedUnion('kind', [
       ...common,
       parameters: z
         .object({
+          /** `language` (takes instructions) or `oracle` (reads the goal from a sim in its namespace). @default 'language' */
           policy: z.enum(['language', 'oracle']).optional(),
+          /** @default 'ur5e' */
           robot: z.string().min(1).optional(),
+          /** Scene spec for fixture sizes (bowl walls, clips). @default 'tabletop' */
+          scene: z.string().min(1).optional(),
+          /** Said once on the node's `instruction` topic when it starts. @default none: wait for one */
           instruction: z.string().min(1).optional(),
+          /** Command rate, Hz. @default 60 */
           controlHz: z.number().positive().max(1000).optional(),
+          /**
+           * On a network transport, command a robot that is not a simbridge sim (no `sim/status`).
+           * @default false
+           */
+          allowHardware: z.boolean().optional(),
         })
         .strict()
         .optional(),
@@ -127,6 +138,27 @@ const nodeSchema = z.discriminatedUnion('kind', [
       ...common,
       parameters: z
         .object({ host: z.string().min(1).optional(), port: port.optional() })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+  z
+    .object({
+      /**
+       * Publishes a counter (std_msgs/String, JSON) on `topic`: a liveness signal for a launch, and,
+       * with failAfterSeconds, a node that fails on purpose to exercise restart policies.
+       */
+      kind: z.literal('heartbeat'),
+      ...common,
+      parameters: z
+        .object({
+          /** @default '~/heartbeat' (`/ns/name/heartbeat`) */
+          topic: rosName(validateTopicName, 'topic name').optional(),
+          /** @default 10 */
+          rateHz: z.number().positive().max(1000).optional(),
+          /** Throw from the timer this long after start, wall seconds (fault injection). @default never */
+          failAfterSeconds: z.number().positive().max(86400).optional(),
+        })
         .strict()
         .optional(),
     })
@@ -199,7 +231,7 @@ export type LaunchNodeKind = LaunchNode['kind'];
  * @param file the file name, for error messages
  * @throws UserError `file:line: key.path: what is wrong` (the first problems, one per line)
  */
-export function parseLaunchFile(text: string, file: string): LaunchFile {
+export function parseLaunchFile(text: string, file: string, sets: readonly string[] = []): LaunchFile {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -214,6 +246,7 @@ export function parseLaunchFile(text: string, file: string): LaunchFile {
   } catch (err) {
     throw new UserError(`${file}:1: not valid YAML: ${(err as Error).message}`, { source: 'launch' });
   }
+  applySets(value, sets);
   const result = launchSchema.safeParse(value);
   if (result.success) return result.data;
   const lines = result.error.issues.slice(0, 3).map((issue) => {
@@ -230,8 +263,51 @@ export function parseLaunchFile(text: string, file: string): LaunchFile {
   throw new UserError(lines.join('\n'), { source: 'launch' });
 }
 
-/** Reads and parses a launch file. */
-export function loadLaunchFile(path: string): LaunchFile {
+/**
+ * Applies `node.param=value` overrides (`--set`) to the raw launch document, before it is checked,
+ * as `ros2 launch` applies `name:=value` arguments. `node` is a node's name (its kind when it has
+ * none) or its fully qualified name (`/left/sim`); `value` is read as YAML (`0`, `true`, `text`).
+ */
+function applySets(value: unknown, sets: readonly string[]): void {
+  if (sets.length === 0) return;
+  const nodes = (value as { nodes?: unknown } | null)?.nodes;
+  for (const set of sets) {
+    const m = /^([^=]+)\.([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(set);
+    if (!m) {
+      throw new UserError(`expected node.parameter=value, got '${set}'`, { source: '--set' });
+    }
+    const [, target, key, text] = m as unknown as [string, string, string, string];
+    const matches = (Array.isArray(nodes) ? nodes : []).filter((n) => {
+      if (!n || typeof n !== 'object') return false;
+      const { name, kind, namespace } = n as { name?: unknown; kind?: unknown; namespace?: unknown };
+      const own = String(name ?? kind);
+      const ns = typeof namespace === 'string' && namespace !== '/' ? namespace : '';
+      return target === own || target === `${ns}/${own}`;
+    }) as Record<string, unknown>[];
+    if (matches.length !== 1) {
+      throw new UserError(
+        `'${target}' ${matches.length ? 'names more than one node; use its full name (/namespace/name)' : 'names no node in the launch file'}`,
+        { source: '--set' },
+      );
+    }
+    const node = matches[0]!;
+    node['parameters'] ??= {};
+    const params = node['parameters'] as Record<string, unknown>;
+    if (typeof params !== 'object' || params === null) {
+      throw new UserError(`'${target}' has parameters that are not a map`, { source: '--set' });
+    }
+    try {
+      params[key] = parse(text);
+    } catch (err) {
+      throw new UserError(`'${set}': value is not valid YAML: ${(err as Error).message}`, {
+        source: '--set',
+      });
+    }
+  }
+}
+
+/** Reads and parses a launch file; `sets` are `--set node.param=value` overrides. */
+export function loadLaunchFile(path: string, sets: readonly string[] = []): LaunchFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -241,7 +317,7 @@ export function loadLaunchFile(path: string): LaunchFile {
       cause: err,
     });
   }
-  return parseLaunchFile(text, path);
+  return parseLaunchFile(text, path, sets);
 }
 
 /**

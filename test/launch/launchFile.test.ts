@@ -106,3 +106,52 @@ describe('launch files', () => {
     );
   });
 });
+
+describe('launch file --set overrides', () => {
+  const text =
+    'name: x\nnodes:\n  - kind: sim\n    namespace: /left\n  - kind: sim\n    namespace: /right\n  - kind: rosbridge_server\n';
+
+  it("sets a node's parameter by name or full name, read as YAML", () => {
+    const f = parseLaunchFile(text, 'x', [
+      'rosbridge_server.port=0',
+      '/left/sim.seed=7',
+      '/right/sim.task=stack',
+    ]);
+    expect(f.nodes[2]!.parameters).toEqual({ port: 0 });
+    expect(f.nodes[0]!.parameters).toEqual({ seed: 7 });
+    expect(f.nodes[1]!.parameters).toEqual({ task: 'stack' });
+  });
+
+  it('names the problem: no such node, an ambiguous name, a bad form, a bad value', () => {
+    const error = (sets: string[]) => {
+      try {
+        parseLaunchFile(text, 'x', sets);
+      } catch (err) {
+        expect(err).toBeInstanceOf(UserError);
+        return (err as Error).message;
+      }
+      throw new Error('expected a UserError');
+    };
+    expect(error(['viewer.port=1'])).toBe("--set: 'viewer' names no node in the launch file");
+    expect(error(['sim.seed=1'])).toMatch(/^--set: 'sim' names more than one node; use its full name/);
+    expect(error(['sim'])).toBe("--set: expected node.parameter=value, got 'sim'");
+    expect(error(['/left/sim.seed=-1'])).toMatch(/^launch: x:\d+: nodes\.0\.parameters\.seed: /);
+    expect(error(['/left/sim.sede=1'])).toMatch(/nodes\.0\.parameters\.sede: unknown key/);
+  });
+});
+
+describe('launch file --set fuzz', () => {
+  it('throws only UserErrors on any override', () => {
+    const real = readFileSync(`${launchDir}two_arm.launch.yaml`, 'utf8');
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 30 }), { maxLength: 3 }), (sets) => {
+        try {
+          parseLaunchFile(real, 'fuzz.launch.yaml', sets);
+        } catch (err) {
+          if (!(err instanceof UserError)) throw err;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
