@@ -46,7 +46,7 @@ export interface ExecutorStatus {
 }
 
 export interface ExecutorOptions {
-  /** Attempts per step before the plan fails. @default 3 */
+  /** Attempts per step before the plan fails (route_through gets two more). @default 3 */
   maxAttempts?: number;
   /**
    * Rounds of re-checking finished steps at the end of the plan (a later placement can
@@ -297,7 +297,10 @@ export class Executor {
         }
         throw new SkillFailure(this.#status.reason);
       }
-      if (attempt >= this.#maxAttempts) throw new SkillFailure(this.#status.reason);
+      // Routing a cable is the least certain skill (a slack cable can miss the slot and
+      // each attempt costs ~6 s), so it gets two more attempts within its time budget.
+      const limit = call.skill === 'route_through' ? this.#maxAttempts + 2 : this.#maxAttempts;
+      if (attempt >= limit) throw new SkillFailure(this.#status.reason);
       yield* this.#correct(call);
     }
   }

@@ -111,10 +111,14 @@ export const ROUTE_THROUGH: SkillDefinition<RouteThroughArgs> = {
     yield* wait(ctx, 0.4);
     yield* moveTo(ctx, cx, cy, CLEAR_Z, slotYaw, APPROACH_SPEED);
     // Seat it: poke straight down into the slot with closed fingers (they fit between the posts).
+    // Wait until the fingers are measured closed (a real gripper's command takes a moment).
     ctx.grip = 0;
-    yield* wait(ctx, 0.3);
+    yield* wait(ctx, 0.2);
+    for (let i = 0; i < 1 / ctx.dt && ctx.obs.gripper.width > 0.004; i++) yield ctx.hold();
     yield* moveTo(ctx, cx, cy, POKE_Z, slotYaw, APPROACH_SPEED);
     yield* moveTo(ctx, cx, cy, CLEAR_Z, slotYaw, APPROACH_SPEED);
+    // Let the cable settle, and the observation catch up, before the check.
+    yield* wait(ctx, 0.3);
     return undefined;
   },
   succeeded(ctx, args) {
