@@ -8,7 +8,13 @@
  * have not taken yet) is under `highWaterBytes`; past it the queue waits for the socket's write
  * callback before sending more. A client that stops reading therefore holds at most
  * `highWaterBytes` plus `2 × limit` queued entries, and the sim is never blocked by it.
+ *
+ * Queue delay: for every topic message written, the time from entering this queue to being
+ * handed to the socket (encoding included), in a histogram (µs). For a topic without
+ * throttle_rate that is the server's whole share of a client's latency (the message enters the
+ * queue as the graph delivers it); the rest is the kernel, the network and the client.
  */
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import type { Frame, OutgoingMessage } from './OutgoingMessage.ts';
 
 /** What the queue needs from a ws socket. */
@@ -26,6 +32,8 @@ export interface DataEntry {
   fragmentSize: number | undefined;
   /** Fragment id (the subscription's id, else the topic). */
   fragmentId: string;
+  /** performance.now() when it entered the queue (set by pushData). */
+  queuedMs?: number;
 }
 
 const OPEN = 1;
@@ -74,6 +82,8 @@ export class OutgoingQueue {
   dropped = 0;
   /** Encoding failures (the message was skipped). */
   errors = 0;
+  /** Queue delay of each topic message written, µs (at least 1). */
+  readonly delayUs: RecordableHistogram = createHistogram();
   readonly #sink: FrameSink;
   readonly #highWaterBytes: number;
   readonly #data: Ring<DataEntry>;
@@ -115,6 +125,7 @@ export class OutgoingQueue {
 
   pushData(entry: DataEntry): void {
     if (this.#closed) return;
+    entry.queuedMs = performance.now();
     if (this.#data.push(entry)) this.dropped++;
   }
 
@@ -164,6 +175,7 @@ export class OutgoingQueue {
       this.#onEncodeError(error, entry);
       return;
     }
+    this.delayUs.record(Math.max(1, Math.round((performance.now() - entry.queuedMs!) * 1000)));
     if (Array.isArray(frames)) for (const f of frames) this.#send(f);
     else this.#send(frames);
   }

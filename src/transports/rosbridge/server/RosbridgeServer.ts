@@ -20,6 +20,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { RecordableHistogram } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { UserError } from '../../../errors.ts';
@@ -66,7 +67,18 @@ export interface RosbridgeServerStats {
   dropped: number;
   /** Status errors sent and encoding failures. */
   errors: number;
-  perClient: Array<{ id: string; queued: number; dropped: number; sent: number }>;
+  perClient: Array<{
+    id: string;
+    queued: number;
+    dropped: number;
+    sent: number;
+    /**
+     * Topic messages written since the client connected, and their queue delay: from entering
+     * the client's outgoing queue (as the graph delivers them, or after throttle_rate holds
+     * them) to being handed to its socket, ms.
+     */
+    queueDelayMs: { count: number; p50: number; p99: number; max: number };
+  }>;
 }
 
 export interface RosbridgeServer {
@@ -224,6 +236,7 @@ class RosbridgeServerImpl implements RosbridgeServer, SessionHost {
       queued: s.queue.queued,
       dropped: s.queue.dropped,
       sent: s.queue.sent,
+      queueDelayMs: delayFigures(s.queue.delayUs),
     }));
     let sent = this.#gone.sent;
     let dropped = this.#gone.dropped;
@@ -361,6 +374,11 @@ class RosbridgeServerImpl implements RosbridgeServer, SessionHost {
     this.bridge.destroy();
     this.logger.info('rosbridge server closed');
   }
+}
+
+function delayFigures(h: RecordableHistogram): { count: number; p50: number; p99: number; max: number } {
+  if (h.count === 0) return { count: 0, p50: 0, p99: 0, max: 0 };
+  return { count: h.count, p50: h.percentile(50) / 1000, p99: h.percentile(99) / 1000, max: h.max / 1000 };
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {
