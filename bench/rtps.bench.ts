@@ -3,6 +3,9 @@
  * JointState throughput (flood) and one-way latency (paced at 1 kHz), simbridge -> Cyclone and
  * Cyclone -> simbridge, with Cyclone -> Cyclone measured in the same run as the baseline.
  * Targets (issue 7): throughput >= 50% of Cyclone -> Cyclone, p99 latency <= 3x Cyclone's.
+ * Our flood waits while more than 1000 samples are unacknowledged (as a DDS writer blocks on a
+ * full history); Cyclone -> simbridge figures stop at the transport (the reader reads the stamp
+ * from the CDR bytes), and `decodeJointStateUs` is what a full decode adds per message.
  */
 import { buildCyclonePeer } from '../test/interop/buildPeers.ts';
 import { namespaceUnavailable, runInNamespace } from '../test/interop/netns.ts';
@@ -34,7 +37,7 @@ export async function run(options: BenchOptions): Promise<Record<string, unknown
     180_000,
   );
   const r = JSON.parse(out.trim().split('\n').at(-1)!) as
-    | { ok: true; flood: Directions; paced: Directions }
+    | { ok: true; flood: Directions; paced: Directions; decodeUs: number }
     | { ok: false; error: string };
   if (!r.ok) throw new Error(`rtps bench: ${r.error}`);
   const base = r.flood.cycloneToCyclone;
@@ -60,6 +63,9 @@ export async function run(options: BenchOptions): Promise<Record<string, unknown
       latencyP50Us: round(baseLat.p50Us, 1),
       latencyP99Us: round(baseLat.p99Us, 1),
     },
+    // fromCyclone is the transport's figure (the stamp read from the CDR bytes); a graph
+    // subscription also decodes each message, which costs this much more per message.
+    decodeJointStateUs: round(r.decodeUs, 1),
     ratio: Math.min(toCyclone.throughputRatio, fromCyclone.throughputRatio),
     targets: 'throughputRatio >= 0.5, p99Ratio <= 3',
   };

@@ -93,6 +93,7 @@ async function runSim(flags: SimFlags): Promise<number> {
   const served = flags.transport === 'rosbridge';
   const transport = await createTransport(served ? 'local' : flags.transport, {
     ...(flags.domain !== undefined ? { domain: flags.domain } : {}),
+    nodeName: 'simbridge_sim',
   });
   const validator = await msgsValidator();
   // The codec is used only by transports that carry CDR bytes (rtps).

@@ -16,7 +16,7 @@ export interface TransportSelectOptions {
   token?: string;
   /** ros2, rtps: the DDS domain (ROS_DOMAIN_ID), 0-232. @default the environment's, else 0 */
   domain?: number;
-  /** ros2: the rcl node the graph's nodes share. @default 'simbridge' */
+  /** ros2, rtps: the ROS node the graph's nodes appear as (`ros2 node list`). @default 'simbridge' */
   nodeName?: string;
   /** rosbridge: seeds the reconnect jitter. */
   seed?: number;
@@ -69,7 +69,13 @@ export async function createTransport(
     }
     case 'rtps': {
       const { RtpsTransport } = await import('./rtps/RtpsTransport.ts');
-      return RtpsTransport.create(options.domain !== undefined ? { domainId: options.domain } : {});
+      const { rtpsOptionsFromEnvironment } = await import('./rtps/environment.ts');
+      // ROS_DOMAIN_ID, ROS_STATIC_PEERS, ... from the environment; flags win.
+      return RtpsTransport.create({
+        ...rtpsOptionsFromEnvironment(),
+        ...(options.domain !== undefined ? { domainId: options.domain } : {}),
+        ...(options.nodeName !== undefined ? { nodeName: options.nodeName } : {}),
+      });
     }
     default:
       throw new UserError(`unknown transport '${String(name)}'`, { source: '--transport' });

@@ -5,27 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildCyclonePeer } from './buildPeers.ts';
-import { namespaceUnavailable, runInNamespace } from './netns.ts';
+import { namespaceUnavailable } from './netns.ts';
+import { runScenario } from './runScenario.ts';
 
 const noNamespace = namespaceUnavailable();
-const SCENARIO = 'test/interop/scenario.ts';
-
-interface Outcome {
-  ok: boolean;
-  error?: string;
-  result: { peerReceived?: string[]; weReceived?: string[]; replies?: unknown[] };
-  stats: { datagramsDropped: number };
-}
 
 let peer: string | undefined;
-async function run(scenario: string): Promise<Outcome> {
+function run(scenario: string) {
   peer ??= buildCyclonePeer();
-  const out = JSON.parse(
-    (await runInNamespace(SCENARIO, [scenario, peer], 60_000)).trim().split('\n').at(-1)!,
-  ) as Outcome;
-  if (!out.ok) throw new Error(`${scenario}: ${out.error}`);
-  expect(out.stats.datagramsDropped).toBe(0);
-  return out;
+  return runScenario(peer, scenario);
 }
 
 const joint = (i: number) => `base 7 panda_joint7 ${i.toFixed(3)} ${(i + 0.75).toFixed(3)}`;
@@ -79,6 +67,41 @@ describe.skipIf(noNamespace !== undefined)(
     it("reassembles Cyclone's fragmented 921,600-byte Images", async () => {
       const out = await run('from:image');
       expect(out.result.weReceived).toEqual(IMAGES);
+    });
+
+    it('calls a Cyclone SetBool server through the transport, in the rmw_cyclonedds convention', async () => {
+      const out = await run('call');
+      expect(out.result.replies).toEqual([
+        { success: true, message: 'set to true (request 1)' },
+        { success: false, message: 'set to false (request 2)' },
+      ]);
+      expect(out.result.served).toEqual(['served 1', 'served 2']);
+    });
+
+    it("answers a Cyclone SetBool client's requests with its client id and sequence number", async () => {
+      const out = await run('serve');
+      expect(out.result.requests).toEqual([
+        { data: true, sequenceNumber: 1 },
+        { data: false, sequenceNumber: 2 },
+      ]);
+      expect(out.result.peerReceived).toEqual([
+        'reply 1 true simbridge set to true (request 1)',
+        'reply 2 false simbridge set to false (request 2)',
+      ]);
+    });
+
+    it("announces its node on ros_discovery_info (what `ros2 node list` reads) and lists Cyclone's", async () => {
+      const out = (await run('nodes')) as Awaited<ReturnType<typeof run>> & {
+        result: { participantGuid: string; nodes: { name: string; namespace: string }[] };
+      };
+      // Publisher + service reply writer; subscription + service request reader.
+      expect(out.result.peerReceived).toEqual([
+        `participant ${out.result.participantGuid} node /robot simbridge_test readers 2 writers 2`,
+      ]);
+      expect(out.result.nodes).toEqual([
+        { name: 'simbridge_test', namespace: '/robot' },
+        { name: 'cyclone_node', namespace: '/' },
+      ]);
     });
 
     it('calls a Cyclone std_srvs/SetBool server over rq/…Request and rr/…Reply with the request id', async () => {

@@ -3,6 +3,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 
 export class PeerProcess {
   readonly lines: string[] = [];
+  /** performance.now() when each line of `lines` arrived, ms. */
+  readonly lineTimes: number[] = [];
   readonly #child: ChildProcess;
   #stderr = '';
   #exit: number | null | undefined;
@@ -16,6 +18,8 @@ export class PeerProcess {
       const parts = partial.split('\n');
       partial = parts.pop()!;
       this.lines.push(...parts);
+      const now = performance.now();
+      for (let i = 0; i < parts.length; i++) this.lineTimes.push(now);
       this.#wake();
     });
     this.#child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {

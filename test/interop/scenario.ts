@@ -6,7 +6,8 @@
  *   node --import tsx test/interop/scenario.ts <scenario> <peer-binary>
  */
 import { decodeCdr, encodeCdr } from '../../src/msgs/index.ts';
-import { Participant } from '../../src/transports/rtps/Participant.ts';
+import type { Participant } from '../../src/transports/rtps/Participant.ts';
+import { RtpsTransport } from '../../src/transports/rtps/RtpsTransport.ts';
 import type { QosProfile } from '../../src/transports/Transport.ts';
 import { PeerProcess } from './peerProcess.ts';
 
@@ -143,8 +144,14 @@ async function fromPeer(p: Participant, kind: Kind, count: number, latched: bool
       // Anything more would be a second, wrong delivery; give it a moment to show up.
       await until(() => p.remoteEndpoints.size > 0, 'peer endpoint known');
     } else {
-      subscribe();
-      await until(() => received.length >= count, `${count} samples`);
+      const r = subscribe();
+      await until(() => received.length >= count, `${count} samples`).catch((err: Error) => {
+        const lost = [...r.writers.values()].map((w) => w.next).join(',');
+        throw new Error(
+          `${err.message}; got ${received.length}: ${received.join(' | ')}; next SN per writer ${lost}; ` +
+            `lost ${r.stats.samplesLost}`,
+        );
+      });
     }
     return { weReceived: received };
   } finally {
@@ -198,7 +205,91 @@ async function serviceCall(p: Participant): Promise<unknown> {
   }
 }
 
-const participant = await Participant.create({ domainId: 0 });
+/**
+ * The transport's service client calls the peer's SetBool server twice (true, then false); the
+ * transport picks the request-id convention (rmw_cyclonedds or rmw_fastrtps) from the peer.
+ */
+async function transportCall(t: RtpsTransport): Promise<unknown> {
+  const peer = new PeerProcess(peerBinary, ['server', 'set_flag', '2']);
+  const client = t.createServiceClient({ service: '/set_flag', type: 'std_srvs/srv/SetBool' });
+  try {
+    await peer.waitLine((l) => l === 'matched', TIMEOUT, 'server matched');
+    await until(() => client.isServiceAvailable(), 'service available');
+    const replies: unknown[] = [];
+    for (const [seq, data] of [
+      [1, true],
+      [2, false],
+    ] as const) {
+      const reply = (await client.call(encodeCdr('std_srvs/srv/SetBool_Request', { data }), {
+        clientId: 7,
+        sequenceNumber: seq,
+      })) as Uint8Array;
+      replies.push(decodeCdr('std_srvs/srv/SetBool_Response', reply));
+    }
+    await peer.waitLine((l) => l.startsWith('done'), TIMEOUT, 'server done');
+    return { replies, served: peer.lines.filter((l) => l.startsWith('served')) };
+  } finally {
+    client.close();
+    peer.stop();
+  }
+}
+
+/** The peer's SetBool client calls the transport's server twice; the server answers in its convention. */
+async function transportServe(t: RtpsTransport): Promise<unknown> {
+  const requests: unknown[] = [];
+  const server = t.advertiseService({ service: '/set_flag', type: 'std_srvs/srv/SetBool' }, (raw, id) => {
+    const req = decodeCdr('std_srvs/srv/SetBool_Request', raw as Uint8Array) as { data: boolean };
+    requests.push({ data: req.data, sequenceNumber: id.sequenceNumber });
+    return encodeCdr('std_srvs/srv/SetBool_Response', {
+      success: req.data,
+      message: `simbridge set to ${req.data} (request ${id.sequenceNumber})`,
+    });
+  });
+  const peer = new PeerProcess(peerBinary, ['client', 'set_flag', '2']);
+  try {
+    await peer.waitLine((l) => l.startsWith('done'), TIMEOUT, 'client done');
+    return {
+      requests,
+      peerReceived: peer.lines.filter((l) => l.startsWith('reply') || l.startsWith('stray')),
+    };
+  } finally {
+    server.close();
+    peer.stop();
+  }
+}
+
+/**
+ * ros_discovery_info both ways: the peer prints the node this transport announces (with its
+ * endpoints: 2 readers, 2 writers), and the transport lists the peer's /cyclone_node.
+ */
+async function nodes(t: RtpsTransport): Promise<unknown> {
+  const qos = RELIABLE;
+  const pub = t.advertise({ topic: '/chatter', type: 'std_msgs/msg/String', qos });
+  const sub = t.subscribe({ topic: '/joint_states', type: 'sensor_msgs/msg/JointState', qos }, () => {});
+  const srv = t.advertiseService({ service: '/set_flag', type: 'std_srvs/srv/SetBool' }, () => undefined);
+  const peer = new PeerProcess(peerBinary, ['nodes', '8']);
+  const ours = t.participant.key.slice(0, 24);
+  try {
+    await peer.waitLine((l) => l.startsWith(`participant ${ours}`), TIMEOUT, 'our node at the peer');
+    await until(() => t.nodeNames().some((n) => n.name === 'cyclone_node'), 'the peer node');
+    return {
+      peerReceived: peer.lines.filter((l) => l.startsWith('participant')),
+      participantGuid: t.participant.key,
+      nodes: t.nodeNames(),
+    };
+  } finally {
+    pub.close();
+    sub.close();
+    srv.close();
+    peer.stop();
+  }
+}
+
+const transport = await RtpsTransport.create({
+  domainId: 0,
+  ...(scenario === 'nodes' ? { nodeName: 'simbridge_test', nodeNamespace: '/robot' } : {}),
+});
+const participant = transport.participant;
 let result: unknown;
 try {
   const [direction, kind, extra] = scenario.split(':') as [string, Kind, string | undefined];
@@ -206,6 +297,9 @@ try {
   if (direction === 'to') result = await toPeer(participant, kind, count, extra === 'latched');
   else if (direction === 'from') result = await fromPeer(participant, kind, count, extra === 'latched');
   else if (direction === 'service') result = await serviceCall(participant);
+  else if (direction === 'call') result = await transportCall(transport);
+  else if (direction === 'serve') result = await transportServe(transport);
+  else if (direction === 'nodes') result = await nodes(transport);
   else throw new Error(`unknown scenario ${scenario}`);
   process.stdout.write(`${JSON.stringify({ ok: true, result, stats: participant.stats })}\n`);
 } catch (err) {
@@ -213,5 +307,5 @@ try {
     `${JSON.stringify({ ok: false, error: (err as Error).message, stats: participant.stats })}\n`,
   );
 } finally {
-  participant.destroy();
+  transport.destroy();
 }

@@ -156,6 +156,12 @@ export class Participant implements ParticipantLink {
   #lastAnnounceMs = 0;
   #timer: NodeJS.Timeout;
   #destroyed = false;
+  readonly #lastPrefix = new Uint8Array(12);
+  #lastPrefixHex: string | undefined;
+  readonly #guidKeys = new Map<string, Map<number, string>>();
+  /** Datagrams handed to the socket whose send callback has not run yet. */
+  #inFlight = 0;
+  #whenFlushed: (() => void) | undefined;
 
   private constructor(
     opts: Required<ParticipantOptions>,
@@ -270,11 +276,15 @@ export class Participant implements ParticipantLink {
     for (const loc of locators) {
       if (loc.kind !== LOCATOR_KIND_UDPV4) continue;
       this.stats.datagramsSent++;
-      this.#user.send(datagram, loc.port, loc.address, (err) => {
-        if (err) this.stats.sendErrors++;
-      });
+      this.#inFlight++;
+      this.#user.send(datagram, loc.port, loc.address, this.#onSent);
     }
   }
+
+  readonly #onSent = (err: Error | null): void => {
+    if (err) this.stats.sendErrors++;
+    if (--this.#inFlight === 0) this.#whenFlushed?.();
+  };
 
   // -------------------------------------------------------------------------------------------
   // Local endpoints
@@ -548,45 +558,86 @@ export class Participant implements ParticipantLink {
     this.stats.lastDropReason = `${reason} (from ${fromAddress})`;
   }
 
+  /** The hex key of a GUID prefix; the last one is remembered (datagrams come in runs from one peer). */
+  #prefixHex(src: Uint8Array): string {
+    if (this.#lastPrefixHex !== undefined && equalBytes(src, this.#lastPrefix)) return this.#lastPrefixHex;
+    this.#lastPrefix.set(src);
+    this.#lastPrefixHex = hex(src);
+    return this.#lastPrefixHex;
+  }
+
+  /** guidKey(prefix, entityId) from the prefix's hex, from a cache: no string building per submessage. */
+  #guidKeyOf(prefixHex: string, entityId: number): string {
+    let byEntity = this.#guidKeys.get(prefixHex);
+    if (!byEntity) {
+      if (this.#guidKeys.size >= 1024) this.#guidKeys.clear(); // bound it against prefix churn
+      byEntity = new Map();
+      this.#guidKeys.set(prefixHex, byEntity);
+    }
+    let key = byEntity.get(entityId);
+    if (key === undefined) {
+      if (byEntity.size >= 4096) byEntity.clear();
+      key = prefixHex + (entityId >>> 0).toString(16).padStart(8, '0');
+      byEntity.set(entityId, key);
+    }
+    return key;
+  }
+
   #process(msg: Message, fromAddress: string): void {
     const src = msg.header.guidPrefix;
     if (equalBytes(src, this.guidPrefix)) return; // our own multicast, looped back
-    const srcHex = hex(src);
+    const srcHex = this.#prefixHex(src);
     const known = this.participants.get(srcHex);
     if (known) known.lastSeenMs = Date.now();
     let forUs = true;
     for (const sub of msg.submessages) {
       if (sub.kind === 'infoDst') {
-        forUs = sub.guidPrefix.every((b) => b === 0) || equalBytes(sub.guidPrefix, this.guidPrefix);
+        forUs = isZero(sub.guidPrefix) || equalBytes(sub.guidPrefix, this.guidPrefix);
         continue;
       }
       if (!forUs) continue;
       switch (sub.kind) {
-        case 'data':
+        case 'data': {
           if (sub.writerId === ENTITYID.SPDP_WRITER) {
             this.#onSpdp(src, sub.payload, sub.inlineQos, fromAddress);
-          } else {
-            for (const r of this.#readersFor(src, sub.writerId, sub.readerId))
-              r.onData(guidKey(src, sub.writerId), sub);
+            break;
           }
+          const key = this.#guidKeyOf(srcHex, sub.writerId);
+          const one = this.#readerFor(key, sub.readerId);
+          if (one) one.onData(key, sub);
+          else if (one === undefined)
+            for (const r of this.#readersByWriter.get(key) ?? NONE) r.onData(key, sub);
           break;
-        case 'dataFrag':
-          for (const r of this.#readersFor(src, sub.writerId, sub.readerId))
-            r.onDataFrag(guidKey(src, sub.writerId), sub);
+        }
+        case 'dataFrag': {
+          const key = this.#guidKeyOf(srcHex, sub.writerId);
+          const one = this.#readerFor(key, sub.readerId);
+          if (one) one.onDataFrag(key, sub);
+          else if (one === undefined)
+            for (const r of this.#readersByWriter.get(key) ?? NONE) r.onDataFrag(key, sub);
           break;
-        case 'heartbeat':
-          for (const r of this.#readersFor(src, sub.writerId, sub.readerId))
-            r.onHeartbeat(guidKey(src, sub.writerId), sub);
+        }
+        case 'heartbeat': {
+          const key = this.#guidKeyOf(srcHex, sub.writerId);
+          const one = this.#readerFor(key, sub.readerId);
+          if (one) one.onHeartbeat(key, sub);
+          else if (one === undefined)
+            for (const r of this.#readersByWriter.get(key) ?? NONE) r.onHeartbeat(key, sub);
           break;
-        case 'gap':
-          for (const r of this.#readersFor(src, sub.writerId, sub.readerId))
-            r.onGap(guidKey(src, sub.writerId), sub);
+        }
+        case 'gap': {
+          const key = this.#guidKeyOf(srcHex, sub.writerId);
+          const one = this.#readerFor(key, sub.readerId);
+          if (one) one.onGap(key, sub);
+          else if (one === undefined)
+            for (const r of this.#readersByWriter.get(key) ?? NONE) r.onGap(key, sub);
           break;
+        }
         case 'acknack':
-          this.#writers.get(sub.writerId)?.onAckNack(guidKey(src, sub.readerId), sub);
+          this.#writers.get(sub.writerId)?.onAckNack(this.#guidKeyOf(srcHex, sub.readerId), sub);
           break;
         case 'nackFrag':
-          this.#writers.get(sub.writerId)?.onNackFrag(guidKey(src, sub.readerId), sub);
+          this.#writers.get(sub.writerId)?.onNackFrag(this.#guidKeyOf(srcHex, sub.readerId), sub);
           break;
         default:
           break; // INFO_TS, INFO_SRC, HEARTBEAT_FRAG: nothing to do
@@ -594,12 +645,14 @@ export class Participant implements ParticipantLink {
     }
   }
 
-  #readersFor(src: Uint8Array, writerId: number, readerId: number): Iterable<RtpsReader> {
-    const set = this.#readersByWriter.get(guidKey(src, writerId));
-    if (!set) return [];
-    if (readerId === ENTITYID.UNKNOWN) return set;
+  /**
+   * The one local reader a submessage addresses (matched with that writer), null when it
+   * addresses one that is not, undefined when it addresses every matched reader (readerId 0).
+   */
+  #readerFor(writerKey: string, readerId: number): RtpsReader | null | undefined {
+    if (readerId === ENTITYID.UNKNOWN) return undefined;
     const r = this.#readers.get(readerId);
-    return r && set.has(r) ? [r] : [];
+    return r && this.#readersByWriter.get(writerKey)?.has(r) ? r : null;
   }
 
   #onSpdp(
@@ -833,18 +886,35 @@ export class Participant implements ParticipantLink {
     for (const rp of this.participants.values()) this.send(bye, rp.metaLocators);
     this.#destroyed = true;
     clearInterval(this.#timer);
-    for (const s of this.#sockets) {
-      try {
-        s.close();
-      } catch {
-        // already closed
+    // Closing a socket drops what it has not sent yet: the endpoint disposes and the goodbye
+    // above would be lost, and peers would keep us until our lease ran out.
+    const close = () => {
+      this.#whenFlushed = undefined;
+      clearTimeout(fallback);
+      for (const s of this.#sockets) {
+        try {
+          s.close();
+        } catch {
+          // already closed
+        }
       }
-    }
+    };
+    const fallback = setTimeout(close, 500);
+    fallback.unref();
+    if (this.#inFlight === 0) close();
+    else this.#whenFlushed = close;
   }
 }
 
 function isBuiltin(entityId: number): boolean {
   return (entityId & 0xc0) === 0xc0;
+}
+
+const NONE: readonly RtpsReader[] = [];
+
+function isZero(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -50,6 +50,10 @@ export interface WriterProxy {
   lastHbCount: number;
   ackCount: number;
   nackFragCount: number;
+  /** Highest SN received from this writer (DATA, DATA_FRAG or GAP); 0 before any. */
+  highestSeen: number;
+  /** `highestSeen` when the last heartbeat was answered. */
+  highestAtLastHb: number;
 }
 
 /** Out-of-order samples kept per writer before the oldest are given up. */
@@ -103,6 +107,8 @@ export class RtpsReader {
       lastHbCount: -1,
       ackCount: 0,
       nackFragCount: 0,
+      highestSeen: 0,
+      highestAtLastHb: -1,
     };
     this.writers.set(key, proxy);
     // A pre-emptive ACKNACK (nothing acknowledged, nothing asked) makes the writer heartbeat.
@@ -116,11 +122,13 @@ export class RtpsReader {
   onData(key: string, sub: DataSubmessage): void {
     const proxy = this.writers.get(key);
     if (!proxy) return;
+    if (sub.writerSN > proxy.highestSeen) proxy.highestSeen = sub.writerSN;
     this.#accept(key, proxy, sub.writerSN, sub.payload, sub.inlineQos);
   }
 
   onDataFrag(key: string, sub: DataFragSubmessage): void {
     const proxy = this.writers.get(key);
+    if (proxy && sub.writerSN > proxy.highestSeen) proxy.highestSeen = sub.writerSN;
     if (!proxy || sub.writerSN < proxy.next || proxy.pending.has(sub.writerSN)) return;
     let asm = proxy.frags.get(sub.writerSN);
     if (!asm) {
@@ -251,7 +259,13 @@ export class RtpsReader {
     if (hb.firstSN > proxy.next) this.#skipTo(key, proxy, hb.firstSN);
     const missing: number[] = [];
     const partial: number[] = [];
-    const top = Math.min(hb.lastSN, proxy.next + MAX_SET_BITS - 1);
+    // Samples past the highest one seen may still be on their way (or queued in our socket while
+    // we catch up): asking for them again would double the load just when we are behind. Ask
+    // for that tail only when nothing new arrived between two heartbeats (it was really lost).
+    const progressed = proxy.highestSeen > 0 && proxy.highestSeen !== proxy.highestAtLastHb;
+    proxy.highestAtLastHb = proxy.highestSeen;
+    const announced = progressed ? Math.min(hb.lastSN, proxy.highestSeen) : hb.lastSN;
+    const top = Math.min(announced, proxy.next + MAX_SET_BITS - 1);
     for (let sn = proxy.next; sn <= top; sn++) {
       if (proxy.pending.has(sn)) continue;
       if (proxy.frags.has(sn)) partial.push(sn);

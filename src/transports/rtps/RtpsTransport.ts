@@ -5,10 +5,18 @@
  *   `std_msgs::msg::dds_::String_`;
  * - service `/set_flag` of type `std_srvs/srv/SetBool` is `rq/set_flagRequest`
  *   (`std_srvs::srv::dds_::SetBool_Request_`) and `rr/set_flagReply`
- *   (`..._Response_`); each request and reply carries the request id as 16 bytes in front of
- *   the fields (client id u64, sequence number i64), as rmw_cyclonedds writes it;
+ *   (`..._Response_`). The request id travels in one of two ways, as the two rmws of ROS 2
+ *   Humble do it (they do not interoperate with each other, so each call picks one):
+ *   - rmw_cyclonedds: 16 bytes in front of the fields (client id u64, sequence number i64);
+ *   - rmw_fastrtps: the fields alone; a request names the client's reply reader, and a reply
+ *     the request it answers (writer GUID + sequence number), in inline QoS
+ *     PID_RELATED_SAMPLE_IDENTITY (0x800f).
+ *   A server answers each request in the convention it came in; a client uses rmw_fastrtps's
+ *   when the matched server is a Fast DDS participant, else rmw_cyclonedds's;
  * - payloads are CDR little-endian with the encapsulation header: `kind: 'cdr'`, the graph
- *   encodes and decodes, and validates what arrives (`validation: 'at-receive'`).
+ *   encodes and decodes, and validates what arrives (`validation: 'at-receive'`);
+ * - the graph's nodes appear to ROS 2 as one node (`nodeName`, in `ros2 node list`), announced
+ *   with all this transport's readers and writers on `ros_discovery_info` (DiscoveryInfo.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type {
@@ -25,9 +33,18 @@ import type {
   TopicEndpoint,
   Transport,
 } from '../Transport.ts';
+import {
+  DISCOVERY_INFO_QOS,
+  DISCOVERY_INFO_TOPIC,
+  DISCOVERY_INFO_TYPE,
+  decodeParticipantEntitiesInfo,
+  encodeParticipantEntitiesInfo,
+  type ParticipantEntitiesInfo,
+} from './DiscoveryInfo.ts';
 import { Participant, type ParticipantOptions } from './Participant.ts';
-import type { RtpsReader } from './RtpsReader.ts';
+import type { RtpsReader, SampleInfo } from './RtpsReader.ts';
 import type { RtpsWriter } from './RtpsWriter.ts';
+import { guidBytes, hex, type Parameter, PID, VENDOR_FASTDDS } from './wire.ts';
 
 /** `std_msgs/msg/String` -> `std_msgs::msg::dds_::String_`; `suffix` for service halves. */
 export function ddsTypeName(rosType: string, suffix = ''): string {
@@ -70,7 +87,48 @@ function splitHeader(payload: Uint8Array): { clientId: bigint; seq: bigint; body
   return { clientId: v.getBigUint64(4, true), seq: v.getBigInt64(12, true), body };
 }
 
-export type RtpsTransportOptions = ParticipantOptions;
+/** A sample identity (writer GUID + sequence number) as PID_RELATED_SAMPLE_IDENTITY carries it. */
+interface SampleIdentity {
+  guid: Uint8Array;
+  sn: number;
+}
+
+/** rmw_fastrtps's "no sequence number": SequenceNumber_t::unknown(), high -1, low 0. */
+const SN_UNKNOWN = -0x1_0000_0000;
+
+function identityParam(id: SampleIdentity): Parameter {
+  const value = new Uint8Array(24);
+  value.set(id.guid.subarray(0, 16));
+  const v = new DataView(value.buffer);
+  v.setInt32(16, Math.floor(id.sn / 0x1_0000_0000), true);
+  v.setUint32(20, id.sn >>> 0, true);
+  return { pid: PID.FASTDDS_RELATED_SAMPLE_IDENTITY, value };
+}
+
+/** The related sample identity in a sample's inline QoS (written little-endian by us and Fast DDS on x86). */
+function relatedIdentity(inlineQos: readonly Parameter[] | undefined): SampleIdentity | undefined {
+  const p = inlineQos?.find((q) => q.pid === PID.FASTDDS_RELATED_SAMPLE_IDENTITY);
+  if (!p || p.value.length < 24) return undefined;
+  const v = new DataView(p.value.buffer, p.value.byteOffset, 24);
+  return { guid: p.value.subarray(0, 16), sn: v.getInt32(16, true) * 0x1_0000_0000 + v.getUint32(20, true) };
+}
+
+/** A 32-bit client id for RequestId from a GUID (the graph only compares them). */
+function clientIdOf(guid: Uint8Array): number {
+  let h = 2166136261;
+  for (const b of guid) h = Math.imul(h ^ b, 16777619) >>> 0;
+  return h;
+}
+
+export interface RtpsTransportOptions extends ParticipantOptions {
+  /**
+   * The ROS node that the graph's nodes appear as in `ros2 node list` (announced on
+   * `ros_discovery_info`, with every reader and writer of this transport). @default 'simbridge'
+   */
+  nodeName?: string;
+  /** That node's namespace. @default '/' */
+  nodeNamespace?: string;
+}
 
 /** Incompatible-QoS events name the ROS topic (`/chatter`), not the DDS one (`rt/chatter`). */
 function rosTopicEvents(endpoint: TopicEndpoint): ((e: IncompatibleQosEvent) => void) | undefined {
@@ -85,15 +143,80 @@ export class RtpsTransport implements Transport {
   /** Small stable ids for writer GUIDs, for MessageInfo.publisherId. */
   readonly #publisherIds = new Map<string, number>();
   readonly #closers = new Set<() => void>();
+  readonly #node: { name: string; namespace: string };
+  readonly #discoveryWriter: RtpsWriter;
+  readonly #discoveryReader: RtpsReader;
+  /** ros_discovery_info of other participants, by participant GUID prefix (24 hex digits). */
+  readonly #remoteNodes = new Map<string, ParticipantEntitiesInfo>();
+  #discoveryDue = false;
   #destroyed = false;
 
-  private constructor(participant: Participant) {
+  private constructor(participant: Participant, options: RtpsTransportOptions) {
     this.participant = participant;
+    this.#node = { name: options.nodeName ?? 'simbridge', namespace: options.nodeNamespace ?? '/' };
+    this.#discoveryWriter = participant.createWriter(
+      DISCOVERY_INFO_TOPIC,
+      DISCOVERY_INFO_TYPE,
+      DISCOVERY_INFO_QOS,
+    );
+    this.#discoveryReader = participant.createReader(
+      DISCOVERY_INFO_TOPIC,
+      DISCOVERY_INFO_TYPE,
+      { ...DISCOVERY_INFO_QOS, depth: 100 },
+      (payload, info) => {
+        if (!payload) return;
+        const decoded = decodeParticipantEntitiesInfo(payload);
+        if (typeof decoded === 'string') return; // malformed: not ours to fix; the graph goes without it
+        this.#remoteNodes.set(hex(info.writerPrefix), decoded);
+      },
+    );
+    this.#publishDiscoveryInfo();
   }
 
   /** Joins the DDS domain (binds sockets, starts discovery). */
   static async create(options: RtpsTransportOptions = {}): Promise<RtpsTransport> {
-    return new RtpsTransport(await Participant.create(options));
+    return new RtpsTransport(await Participant.create(options), options);
+  }
+
+  /**
+   * ROS nodes on the domain, this transport's own first (`ros2 node list`): from
+   * ros_discovery_info, for participants still alive.
+   */
+  nodeNames(): { name: string; namespace: string }[] {
+    const out = [{ ...this.#node }];
+    for (const [prefix, info] of this.#remoteNodes) {
+      if (!this.participant.participants.has(prefix)) {
+        this.#remoteNodes.delete(prefix); // that participant has gone
+        continue;
+      }
+      for (const n of info.nodes) out.push({ name: n.name, namespace: n.namespace });
+    }
+    return out;
+  }
+
+  /** Re-announces this transport's node and its endpoints, once per event-loop turn of changes. */
+  #discoveryChanged(): void {
+    if (this.#discoveryDue || this.#destroyed) return;
+    this.#discoveryDue = true;
+    setImmediate(() => {
+      this.#discoveryDue = false;
+      if (!this.#destroyed) this.#publishDiscoveryInfo();
+    });
+  }
+
+  #publishDiscoveryInfo(): void {
+    const local = this.participant.localEndpoints();
+    const own = (id: number) =>
+      id !== this.#discoveryWriter.entityId && id !== this.#discoveryReader.entityId;
+    this.#discoveryWriter.write(
+      encodeParticipantEntitiesInfo(this.participant.guidPrefix, [
+        {
+          ...this.#node,
+          readers: local.readers.map((r) => r.entityId).filter(own),
+          writers: local.writers.map((w) => w.entityId).filter(own),
+        },
+      ]),
+    );
   }
 
   #publisherId(writerKey: string): number {
@@ -102,6 +225,7 @@ export class RtpsTransport implements Transport {
     return id;
   }
 
+  /** Registers an endpoint's close, and announces the node's new set of endpoints (and again on close). */
   #track(close: () => void): () => void {
     let closed = false;
     const once = () => {
@@ -109,8 +233,10 @@ export class RtpsTransport implements Transport {
       closed = true;
       this.#closers.delete(once);
       close();
+      this.#discoveryChanged();
     };
     this.#closers.add(once);
+    this.#discoveryChanged();
     return once;
   }
 
@@ -177,22 +303,35 @@ export class RtpsTransport implements Transport {
       `rq${endpoint.service}Request`,
       ddsTypeName(endpoint.type, '_Request'),
       QOS_SERVICES,
-      (payload) => {
-        const req = payload && splitHeader(payload);
+      (payload, info) => {
+        if (!payload) return;
+        const answer = (body: Uint8Array, id: RequestId, reply: (response: Uint8Array) => void) => {
+          void (async () => {
+            let response: unknown;
+            try {
+              response = await handler(body, id);
+            } catch {
+              return; // the graph reports handler errors; ROS 2 sends no reply either
+            }
+            if (!(response instanceof Uint8Array) || this.#destroyed) return;
+            reply(response);
+          })();
+        };
+        if (this.#fastrtpsRequest(info)) {
+          // rmw_fastrtps: the reply names this request by its writer GUID and sequence number.
+          const request = { guid: guidBytes(info.writerPrefix, info.writerEntityId), sn: info.sn };
+          answer(payload, { clientId: clientIdOf(request.guid), sequenceNumber: info.sn }, (response) =>
+            replies.write(response, [identityParam(request)]),
+          );
+          return;
+        }
+        const req = splitHeader(payload);
         if (!req) return; // too short to carry a request id: not a request
-        void (async () => {
-          let response: unknown;
-          try {
-            response = await handler(req.body, {
-              clientId: Number(req.clientId & 0xffffffffn),
-              sequenceNumber: Number(req.seq),
-            });
-          } catch {
-            return; // the graph reports handler errors; ROS 2 sends no reply either
-          }
-          if (!(response instanceof Uint8Array) || this.#destroyed) return;
-          replies.write(withHeader(response, req.clientId, req.seq));
-        })();
+        answer(
+          req.body,
+          { clientId: Number(req.clientId & 0xffffffffn), sequenceNumber: Number(req.seq) },
+          (response) => replies.write(withHeader(response, req.clientId, req.seq)),
+        );
       },
     );
     const close = this.#track(() => {
@@ -202,9 +341,18 @@ export class RtpsTransport implements Transport {
     return { close };
   }
 
+  /** Whether a request came in rmw_fastrtps's convention (identity in inline QoS, no header). */
+  #fastrtpsRequest(info: SampleInfo): boolean {
+    if (relatedIdentity(info.inlineQos)) return true;
+    return this.participant.participants.get(hex(info.writerPrefix))?.vendorId === VENDOR_FASTDDS;
+  }
+
   createServiceClient(endpoint: ServiceEndpoint): ServiceClientHandle {
     const clientId = randomBytes(8).readBigUInt64LE(0);
-    const pending = new Map<bigint, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+    type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+    // rmw_cyclonedds calls, by the graph's sequence number; rmw_fastrtps calls, by our writer's SN.
+    const pending = new Map<bigint, Pending>();
+    const pendingBySN = new Map<number, Pending>();
     const requests: RtpsWriter = this.participant.createWriter(
       `rq${endpoint.service}Request`,
       ddsTypeName(endpoint.type, '_Request'),
@@ -214,8 +362,18 @@ export class RtpsTransport implements Transport {
       `rr${endpoint.service}Reply`,
       ddsTypeName(endpoint.type, '_Response'),
       QOS_SERVICES,
-      (payload) => {
-        const rep = payload && splitHeader(payload);
+      (payload, info) => {
+        if (!payload) return;
+        const related = relatedIdentity(info.inlineQos);
+        if (related) {
+          if (!equalBytes(related.guid, requestsGuid)) return; // another client's reply
+          const p = pendingBySN.get(related.sn);
+          if (!p) return;
+          pendingBySN.delete(related.sn);
+          p.resolve(payload);
+          return;
+        }
+        const rep = splitHeader(payload);
         if (!rep || rep.clientId !== clientId) return; // another client's reply
         const p = pending.get(rep.seq);
         if (!p) return;
@@ -223,9 +381,19 @@ export class RtpsTransport implements Transport {
         p.resolve(rep.body);
       },
     );
+    const requestsGuid = guidBytes(this.participant.guidPrefix, requests.entityId);
+    const repliesGuid = guidBytes(this.participant.guidPrefix, replies.entityId);
+    /** The matched server speaks rmw_fastrtps's convention: its participant is Fast DDS. */
+    const serverIsFastdds = () => {
+      for (const key of requests.readers.keys())
+        if (this.participant.participants.get(key.slice(0, 24))?.vendorId === VENDOR_FASTDDS) return true;
+      return false;
+    };
     const close = this.#track(() => {
-      for (const p of pending.values()) p.reject(new Error(`service ${endpoint.service}: client closed`));
+      for (const p of [...pending.values(), ...pendingBySN.values()])
+        p.reject(new Error(`service ${endpoint.service}: client closed`));
       pending.clear();
+      pendingBySN.clear();
       this.participant.deleteWriter(requests);
       this.participant.deleteReader(replies);
     });
@@ -237,6 +405,13 @@ export class RtpsTransport implements Transport {
         new Promise((resolve, reject) => {
           if (!(request instanceof Uint8Array)) {
             reject(new TypeError(`rtps: request on ${endpoint.service} needs CDR bytes`));
+            return;
+          }
+          if (serverIsFastdds()) {
+            // The SN this write will get; set before writing, as a local server may answer at once.
+            const sn = requests.lastSN + 1;
+            pendingBySN.set(sn, { resolve, reject });
+            requests.write(request, [identityParam({ guid: repliesGuid, sn: SN_UNKNOWN })]);
             return;
           }
           const seq = BigInt(requestId.sequenceNumber);
@@ -279,8 +454,14 @@ export class RtpsTransport implements Transport {
   /** Closes every endpoint and leaves the domain. Safe to call twice. */
   destroy(): void {
     if (this.#destroyed) return;
-    for (const close of [...this.#closers]) close();
     this.#destroyed = true;
+    for (const close of [...this.#closers]) close();
     this.participant.destroy();
   }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -237,20 +237,26 @@ function fail(reason: string): never {
   throw new WireError(reason);
 }
 
-/** A bounds-checked little/big-endian reader over one byte range. */
+/**
+ * A bounds-checked little/big-endian reader over one byte range. `parseMessage` re-aims one
+ * reader at each submessage of a datagram (`reset`), so parsing allocates no reader per submessage.
+ */
 class Reader {
-  readonly view: DataView;
+  bytes: Uint8Array;
+  view: DataView;
   pos: number;
-  readonly end: number;
+  end: number;
   le = true;
-  constructor(
-    readonly bytes: Uint8Array,
-    start: number,
-    end: number,
-  ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  constructor(bytes: Uint8Array, start: number, end: number, view?: DataView) {
+    this.bytes = bytes;
+    this.view = view ?? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = start;
     this.end = end;
+  }
+  reset(start: number, end: number, le: boolean): void {
+    this.pos = start;
+    this.end = end;
+    this.le = le;
   }
   need(n: number, what: string): void {
     if (this.pos + n > this.end)
@@ -464,7 +470,13 @@ function parseSubmessage(r: Reader, id: number, flags: number): Submessage | und
 }
 
 /** Parses one RTPS datagram. Never throws. */
-export function parseMessage(bytes: Uint8Array): ParseResult {
+export function parseMessage(datagram: Uint8Array): ParseResult {
+  // A plain Uint8Array view: subarray() on a Node Buffer is several times slower, and it is
+  // called for every prefix, payload and parameter below.
+  const bytes =
+    datagram.constructor === Uint8Array
+      ? datagram
+      : new Uint8Array(datagram.buffer, datagram.byteOffset, datagram.byteLength);
   try {
     if (bytes.length < HEADER_BYTES)
       fail(`datagram of ${bytes.length} bytes is shorter than the RTPS header`);
@@ -477,6 +489,7 @@ export function parseMessage(bytes: Uint8Array): ParseResult {
     };
     if (header.version[0] !== 2) fail(`unsupported RTPS major version ${header.version[0]}`);
     const submessages: Submessage[] = [];
+    const r = new Reader(bytes, 0, 0, view);
     let pos = HEADER_BYTES;
     while (pos < bytes.length) {
       if (pos + 4 > bytes.length) fail(`submessage header truncated at offset ${pos}`);
@@ -493,8 +506,7 @@ export function parseMessage(bytes: Uint8Array): ParseResult {
           `submessage 0x${id.toString(16)} at offset ${pos} claims ${octets} bytes, has ${bytes.length - bodyStart}`,
         );
       }
-      const r = new Reader(bytes, bodyStart, bodyEnd);
-      r.le = le;
+      r.reset(bodyStart, bodyEnd, le);
       const sub = parseSubmessage(r, id, flags);
       if (sub) submessages.push(sub);
       pos = bodyEnd;

@@ -2,10 +2,13 @@
  * A Cyclone DDS peer for simbridge's interop tests and benchmark (test code, not shipped).
  *
  *   cyclone_peer pub  <kind> <topic> <count> <durability> [period_ms]   publish <count> samples
- *   cyclone_peer sub  <kind> <topic> <count> <durability>              print each received sample
+ *   cyclone_peer sub  <kind> <topic> <count> <durability> [timeout_s]  print each received sample
  *   cyclone_peer source <topic> <count> [period_us]                     JointStates, stamped (0: flood)
  *   cyclone_peer sink   <topic> <count> <timeout_s>                     JointState rate and latency
- *   cyclone_peer server <service>                                       std_srvs/SetBool server
+ *   cyclone_peer server <service> <count>                               std_srvs/SetBool server
+ *   cyclone_peer client <service> <count>                               std_srvs/SetBool client
+ *   cyclone_peer nodes  <seconds>                                       ros_discovery_info: announce
+ *                                                                       node /cyclone_node, print others'
  *
  * kind: string | joint | image. durability: volatile | transient. Lines on stdout:
  * "matched" once the first peer endpoint matched, one line per sample for sub, "done" at the end.
@@ -142,7 +145,7 @@ static int cmd_pub(const char *kind, const char *topic, int count, int transient
   return 0;
 }
 
-static int cmd_sub(const char *kind, const char *topic, int count, int transient) {
+static int cmd_sub(const char *kind, const char *topic, int count, int transient, double timeout_s) {
   dds_entity_t tp = dds_create_topic(pp, desc_of(kind), topic, NULL, NULL);
   if (tp < 0) die("create_topic", tp);
   /* A deep reader history: a burst must not overwrite samples before they are taken. */
@@ -154,7 +157,7 @@ static int cmd_sub(const char *kind, const char *topic, int count, int transient
   dds_waitset_attach(ws, rc_, rd);
   int got = 0;
   int announced = 0;
-  double deadline = now_s() + 20;
+  double deadline = now_s() + timeout_s;
   while (got < count && now_s() < deadline) {
     if (!announced) {
       dds_subscription_matched_status_t st;
@@ -223,7 +226,9 @@ static int cmp_double(const void *a, const void *b) {
 /* Receives up to <count> JointStates; prints "{received, seconds, p50_us, p99_us}" as JSON. */
 static int cmd_sink(const char *topic, int count, double timeout_s) {
   dds_entity_t tp = dds_create_topic(pp, &sensor_msgs_msg_dds__JointState__desc, topic, NULL, NULL);
-  dds_qos_t *q = make_qos(0, 1000);
+  /* Room for every sample: a burst must not overrun the reader history while this thread is
+     descheduled (the machine may be loaded); losses then mean the protocol lost them. */
+  dds_qos_t *q = make_qos(0, count > 1000 ? count : 1000);
   dds_entity_t rd = dds_create_reader(pp, tp, q, NULL);
   if (rd < 0) die("create_reader", rd);
   dds_entity_t ws = dds_create_waitset(pp);
@@ -305,6 +310,120 @@ static int cmd_server(const char *service, int count) {
   return served == count ? 0 : 1;
 }
 
+/* std_srvs/SetBool client, rmw_cyclonedds-style: requests carry a client id and a sequence number. */
+static int cmd_client(const char *service, int count) {
+  char rq[256], rr[256];
+  snprintf(rq, sizeof rq, "rq/%sRequest", service);
+  snprintf(rr, sizeof rr, "rr/%sReply", service);
+  dds_entity_t tq = dds_create_topic(pp, &std_srvs_srv_dds__SetBool_Request__desc, rq, NULL, NULL);
+  dds_entity_t tr = dds_create_topic(pp, &std_srvs_srv_dds__SetBool_Response__desc, rr, NULL, NULL);
+  dds_qos_t *q = make_qos(0, 10);
+  dds_entity_t rd = dds_create_reader(pp, tr, q, NULL);
+  dds_entity_t wr = dds_create_writer(pp, tq, q, NULL);
+  if (rd < 0 || wr < 0) die("create endpoints", rd < 0 ? rd : wr);
+  wait_matched(wr, 1);
+  for (int i = 0; i < 2000; i++) {
+    dds_subscription_matched_status_t st;
+    dds_get_subscription_matched_status(rd, &st);
+    if (st.current_count > 0) break;
+    dds_sleepfor(DDS_MSECS(5));
+  }
+  const uint64_t client_id = 0x0102030405060708ull;
+  int answered = 0;
+  for (int i = 0; i < count; i++) {
+    std_srvs_srv_dds__SetBool_Request_ req = {.rmw_client_id = client_id, .rmw_sequence = i + 1, .data = i % 2 == 0};
+    dds_return_t rc = dds_write(wr, &req);
+    if (rc < 0) die("write", rc);
+    double deadline = now_s() + 10;
+    int got = 0;
+    while (!got && now_s() < deadline) {
+      void *samples[1] = {NULL};
+      dds_sample_info_t info;
+      int n;
+      dds_sleepfor(DDS_MSECS(2));
+      while ((n = dds_take(rd, samples, &info, 1, 1)) > 0) {
+        std_srvs_srv_dds__SetBool_Response_ *rep = samples[0];
+        if (info.valid_data && rep->rmw_client_id == client_id && rep->rmw_sequence == i + 1) {
+          printf("reply %d %s %s\n", i + 1, rep->success ? "true" : "false", rep->message);
+          got = 1;
+          answered++;
+        } else if (info.valid_data) {
+          printf("stray reply\n");
+        }
+        fflush(stdout);
+        dds_return_loan(rd, samples, n);
+        samples[0] = NULL;
+      }
+    }
+  }
+  printf("done %d\n", answered);
+  fflush(stdout);
+  wait_stdin_closed();
+  return answered == count ? 0 : 1;
+}
+
+static void print_gid(const uint8_t *g) {
+  for (int i = 0; i < 16; i++) printf("%02x", g[i]);
+}
+
+/*
+ * ros_discovery_info as an rmw does it: announces this participant's node (/cyclone_node, no
+ * endpoints), and prints each ParticipantEntitiesInfo it receives:
+ * "participant <guid> node <ns> <name> readers <n> writers <m>", one line per node.
+ */
+static int cmd_nodes(double seconds) {
+  dds_entity_t tp = dds_create_topic(pp, &rmw_dds_common_msg_dds__ParticipantEntitiesInfo__desc,
+                                     "ros_discovery_info", NULL, NULL);
+  if (tp < 0) die("create_topic", tp);
+  dds_qos_t *wq = make_qos(1, 1);
+  dds_qos_t *rq = make_qos(1, 100);
+  dds_entity_t wr = dds_create_writer(pp, tp, wq, NULL);
+  dds_entity_t rd = dds_create_reader(pp, tp, rq, NULL);
+  if (wr < 0 || rd < 0) die("create endpoints", wr < 0 ? wr : rd);
+  dds_guid_t guid;
+  dds_get_guid(pp, &guid);
+  rmw_dds_common_msg_dds__NodeEntitiesInfo_ node;
+  memset(&node, 0, sizeof node);
+  node.node_namespace = "/";
+  node.node_name = "cyclone_node";
+  rmw_dds_common_msg_dds__ParticipantEntitiesInfo_ info;
+  memset(&info, 0, sizeof info);
+  memcpy(info.gid.data, guid.v, 16);
+  info.node_entities_info_seq._length = info.node_entities_info_seq._maximum = 1;
+  info.node_entities_info_seq._buffer = &node;
+  dds_return_t rc = dds_write(wr, &info);
+  if (rc < 0) die("write", rc);
+  printf("announced ");
+  print_gid(guid.v);
+  printf("\n");
+  fflush(stdout);
+  double deadline = now_s() + seconds;
+  while (now_s() < deadline) {
+    void *samples[1] = {NULL};
+    dds_sample_info_t si;
+    int n;
+    dds_sleepfor(DDS_MSECS(10));
+    while ((n = dds_take(rd, samples, &si, 1, 1)) > 0) {
+      rmw_dds_common_msg_dds__ParticipantEntitiesInfo_ *m = samples[0];
+      if (si.valid_data && memcmp(m->gid.data, guid.v, 16) != 0) {
+        for (uint32_t i = 0; i < m->node_entities_info_seq._length; i++) {
+          rmw_dds_common_msg_dds__NodeEntitiesInfo_ *nd = &m->node_entities_info_seq._buffer[i];
+          printf("participant ");
+          print_gid(m->gid.data);
+          printf(" node %s %s readers %u writers %u\n", nd->node_namespace, nd->node_name,
+                 nd->reader_gid_seq._length, nd->writer_gid_seq._length);
+        }
+        fflush(stdout);
+      }
+      dds_return_loan(rd, samples, n);
+      samples[0] = NULL;
+    }
+  }
+  printf("done\n");
+  fflush(stdout);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc < 2) { fprintf(stderr, "usage: see the comment at the top of cyclone_peer.c\n"); return 2; }
@@ -315,13 +434,17 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "pub") && argc >= 6)
     rc = cmd_pub(argv[2], argv[3], atoi(argv[4]), !strcmp(argv[5], "transient"), argc > 6 ? atoi(argv[6]) : 0);
   else if (!strcmp(cmd, "sub") && argc >= 6)
-    rc = cmd_sub(argv[2], argv[3], atoi(argv[4]), !strcmp(argv[5], "transient"));
+    rc = cmd_sub(argv[2], argv[3], atoi(argv[4]), !strcmp(argv[5], "transient"), argc > 6 ? atof(argv[6]) : 20);
   else if (!strcmp(cmd, "source") && argc >= 4)
     rc = cmd_source(argv[2], atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 0);
   else if (!strcmp(cmd, "sink") && argc >= 5)
     rc = cmd_sink(argv[2], atoi(argv[3]), atof(argv[4]));
   else if (!strcmp(cmd, "server") && argc >= 4)
     rc = cmd_server(argv[2], atoi(argv[3]));
+  else if (!strcmp(cmd, "client") && argc >= 4)
+    rc = cmd_client(argv[2], atoi(argv[3]));
+  else if (!strcmp(cmd, "nodes") && argc >= 3)
+    rc = cmd_nodes(atof(argv[2]));
   else
     fprintf(stderr, "cyclone_peer: bad arguments\n");
   dds_delete(pp);

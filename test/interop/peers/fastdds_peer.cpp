@@ -1,0 +1,463 @@
+/*
+ * A Fast DDS 2.9 peer for simbridge's interop tests (test code, not shipped). Debian has no
+ * fastddsgen, so the ROS 2 types are TopicDataTypes written by hand with Fast CDR, laid out as
+ * rmw_fastrtps puts them on the wire (type names `<pkg>::msg::dds_::<Type>_`, plain CDR).
+ *
+ *   fastdds_peer pub    <kind> <topic> <count> <durability>   publish <count> samples
+ *   fastdds_peer sub    <kind> <topic> <count> <durability>   print each received sample
+ *   fastdds_peer server <service> <count>                     std_srvs/SetBool server, rmw_fastrtps style
+ *   fastdds_peer client <service> <count>                     std_srvs/SetBool client, rmw_fastrtps style
+ *
+ * kind: string | joint | image. durability: volatile | transient. Same output lines as
+ * cyclone_peer: "matched", one line per sample, "published"/"done" at the end. Publishers stay up
+ * until stdin closes (so transient-local late joiners can be served).
+ *
+ * Services as rmw_fastrtps maps them: requests and replies carry only the SetBool fields; a
+ * reply names the request it answers by the request's sample identity (writer GUID + sequence
+ * number), sent as inline QoS PID_RELATED_SAMPLE_IDENTITY (0x800f); a request names the
+ * client's reply reader the same way.
+ */
+#include <fastcdr/Cdr.h>
+#include <fastcdr/FastBuffer.h>
+#include <fastdds/dds/domain/DomainParticipant.hpp>
+#include <fastdds/dds/domain/DomainParticipantFactory.hpp>
+#include <fastdds/dds/publisher/DataWriter.hpp>
+#include <fastdds/dds/publisher/Publisher.hpp>
+#include <fastdds/dds/subscriber/DataReader.hpp>
+#include <fastdds/dds/subscriber/SampleInfo.hpp>
+#include <fastdds/dds/subscriber/Subscriber.hpp>
+#include <fastdds/dds/topic/TopicDataType.hpp>
+#include <fastdds/dds/topic/TypeSupport.hpp>
+#include <fastdds/rtps/common/WriteParams.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace eprosima::fastdds::dds;
+using eprosima::fastcdr::Cdr;
+using eprosima::fastcdr::FastBuffer;
+using eprosima::fastrtps::rtps::SerializedPayload_t;
+using eprosima::fastrtps::rtps::WriteParams;
+
+enum class Kind { String, Joint, Image, SetBoolRequest, SetBoolResponse };
+
+/* Every field of every type this peer speaks; each kind uses its own. */
+struct Sample {
+  std::string text;  // String.data, Header.frame_id, Response.message
+  int32_t sec = 0;
+  uint32_t nanosec = 0;
+  std::vector<std::string> names;
+  std::vector<double> position, velocity, effort;
+  uint32_t height = 0, width = 0, step = 0;
+  std::string encoding;
+  uint8_t is_bigendian = 0;
+  std::vector<uint8_t> data;
+  bool flag = false;  // Request.data, Response.success
+};
+
+class RosType : public TopicDataType {
+ public:
+  explicit RosType(Kind kind) : kind_(kind) {
+    static const char *names[] = {"std_msgs::msg::dds_::String_", "sensor_msgs::msg::dds_::JointState_",
+                                  "sensor_msgs::msg::dds_::Image_", "std_srvs::srv::dds_::SetBool_Request_",
+                                  "std_srvs::srv::dds_::SetBool_Response_"};
+    setName(names[static_cast<int>(kind)]);
+    m_typeSize = kind == Kind::Image ? 1024 * 1024 + 1024 : 4096;
+    m_isGetKeyDefined = false;
+    auto_fill_type_object(false);
+    auto_fill_type_information(false);
+  }
+
+  bool serialize(void *data, SerializedPayload_t *payload) override {
+    const Sample &s = *static_cast<Sample *>(data);
+    FastBuffer fb(reinterpret_cast<char *>(payload->data), payload->max_size);
+    Cdr ser(fb, Cdr::LITTLE_ENDIANNESS, Cdr::DDS_CDR);
+    payload->encapsulation = CDR_LE;
+    try {
+      ser.serialize_encapsulation();
+      switch (kind_) {
+        case Kind::String:
+          ser << s.text;
+          break;
+        case Kind::Joint:
+          ser << s.sec << s.nanosec << s.text << s.names << s.position << s.velocity << s.effort;
+          break;
+        case Kind::Image:
+          ser << s.sec << s.nanosec << s.text << s.height << s.width << s.encoding << s.is_bigendian << s.step
+              << s.data;
+          break;
+        case Kind::SetBoolRequest:
+          ser << s.flag;
+          break;
+        case Kind::SetBoolResponse:
+          ser << s.flag << s.text;
+          break;
+      }
+    } catch (...) {
+      return false;
+    }
+    payload->length = static_cast<uint32_t>(ser.getSerializedDataLength());
+    return true;
+  }
+
+  bool deserialize(SerializedPayload_t *payload, void *data) override {
+    Sample &s = *static_cast<Sample *>(data);
+    FastBuffer fb(reinterpret_cast<char *>(payload->data), payload->length);
+    Cdr des(fb, Cdr::DEFAULT_ENDIAN, Cdr::DDS_CDR);
+    try {
+      des.read_encapsulation();
+      switch (kind_) {
+        case Kind::String:
+          des >> s.text;
+          break;
+        case Kind::Joint:
+          des >> s.sec >> s.nanosec >> s.text >> s.names >> s.position >> s.velocity >> s.effort;
+          break;
+        case Kind::Image:
+          des >> s.sec >> s.nanosec >> s.text >> s.height >> s.width >> s.encoding >> s.is_bigendian >> s.step >>
+              s.data;
+          break;
+        case Kind::SetBoolRequest:
+          des >> s.flag;
+          break;
+        case Kind::SetBoolResponse:
+          des >> s.flag >> s.text;
+          break;
+      }
+    } catch (...) {
+      return false;
+    }
+    return true;
+  }
+
+  std::function<uint32_t()> getSerializedSizeProvider(void *data) override {
+    const Sample &s = *static_cast<Sample *>(data);
+    return [&s]() -> uint32_t {
+      // An upper bound: encapsulation, every string and sequence with its length and padding.
+      size_t n = 4 + 64 + s.text.size() + s.encoding.size() + s.data.size() +
+                 8 * (s.position.size() + s.velocity.size() + s.effort.size()) + 32;
+      for (const auto &name : s.names) n += 8 + name.size();
+      return static_cast<uint32_t>(n);
+    };
+  }
+
+  void *createData() override { return new Sample(); }
+  void deleteData(void *data) override { delete static_cast<Sample *>(data); }
+  bool getKey(void *, eprosima::fastrtps::rtps::InstanceHandle_t *, bool) override { return false; }
+
+ private:
+  Kind kind_;
+};
+
+static DomainParticipant *pp;
+
+static Kind kind_of(const char *kind) {
+  if (!strcmp(kind, "string")) return Kind::String;
+  if (!strcmp(kind, "joint")) return Kind::Joint;
+  if (!strcmp(kind, "image")) return Kind::Image;
+  fprintf(stderr, "fastdds_peer: unknown kind %s\n", kind);
+  exit(2);
+}
+
+static Topic *topic_of(Kind kind, const std::string &name) {
+  TypeSupport ts(new RosType(kind));
+  if (ts.register_type(pp) != ReturnCode_t::RETCODE_OK) {
+    fprintf(stderr, "fastdds_peer: register_type failed\n");
+    exit(2);
+  }
+  Topic *t = pp->create_topic(name, ts.get_type_name(), TOPIC_QOS_DEFAULT);
+  if (!t) {
+    fprintf(stderr, "fastdds_peer: create_topic %s failed\n", name.c_str());
+    exit(2);
+  }
+  return t;
+}
+
+static DataWriterQos writer_qos(bool transient, int depth, bool large = false) {
+  DataWriterQos q = DATAWRITER_QOS_DEFAULT;
+  q.reliability().kind = RELIABLE_RELIABILITY_QOS;
+  q.durability().kind = transient ? TRANSIENT_LOCAL_DURABILITY_QOS : VOLATILE_DURABILITY_QOS;
+  q.history().kind = KEEP_LAST_HISTORY_QOS;
+  q.history().depth = depth;
+  // Synchronous, as rmw_fastrtps publishes by default: a write goes out at once, so a burst of
+  // more than `depth` samples is not overwritten in the history before it is sent. Fragmented
+  // samples (the Image) take the asynchronous flow.
+  q.publish_mode().kind = large ? ASYNCHRONOUS_PUBLISH_MODE : SYNCHRONOUS_PUBLISH_MODE;
+  q.endpoint().history_memory_policy = eprosima::fastrtps::rtps::DYNAMIC_RESERVE_MEMORY_MODE;
+  q.data_sharing().off();
+  return q;
+}
+
+static DataReaderQos reader_qos(bool transient, int depth) {
+  DataReaderQos q = DATAREADER_QOS_DEFAULT;
+  q.reliability().kind = RELIABLE_RELIABILITY_QOS;
+  q.durability().kind = transient ? TRANSIENT_LOCAL_DURABILITY_QOS : VOLATILE_DURABILITY_QOS;
+  q.history().kind = KEEP_LAST_HISTORY_QOS;
+  q.history().depth = depth;
+  q.endpoint().history_memory_policy = eprosima::fastrtps::rtps::DYNAMIC_RESERVE_MEMORY_MODE;
+  q.data_sharing().off();
+  return q;
+}
+
+static bool writer_matched(DataWriter *w) {
+  PublicationMatchedStatus st;
+  w->get_publication_matched_status(st);
+  return st.current_count > 0;
+}
+
+static bool reader_matched(DataReader *r) {
+  SubscriptionMatchedStatus st;
+  r->get_subscription_matched_status(st);
+  return st.current_count > 0;
+}
+
+static void say(const char *line) {
+  printf("%s\n", line);
+  fflush(stdout);
+}
+
+static void wait_writer_matched(DataWriter *w) {
+  for (int i = 0; i < 2000 && !writer_matched(w); i++) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (!writer_matched(w)) {
+    fprintf(stderr, "fastdds_peer: no match within 10 s\n");
+    exit(3);
+  }
+  say("matched");
+}
+
+static void wait_stdin_closed() {
+  char buf[64];
+  while (read(0, buf, sizeof buf) > 0) {
+  }
+}
+
+static uint32_t fnv1a(const uint8_t *p, size_t n) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < n; i++) {
+    h ^= p[i];
+    h *= 16777619u;
+  }
+  return h;
+}
+
+static Sample make_sample(Kind kind, int i) {
+  Sample s;
+  if (kind == Kind::String) {
+    s.text = "hello from fastdds " + std::to_string(i);
+  } else if (kind == Kind::Joint) {
+    s.sec = 1;
+    s.nanosec = 2;
+    s.text = "base";
+    for (int j = 0; j < 7; j++) {
+      s.names.push_back("panda_joint" + std::to_string(j + 1));
+      s.position.push_back(i + j * 0.125);
+      s.velocity.push_back(-j);
+      s.effort.push_back(0.5 * j);
+    }
+  } else {
+    s.text = "camera";
+    s.height = 480;
+    s.width = 640;
+    s.encoding = "rgb8";
+    s.step = 640 * 3;
+    s.data.resize(640 * 480 * 3);
+    for (size_t k = 0; k < s.data.size(); k++) s.data[k] = static_cast<uint8_t>(k * 7 + i);
+  }
+  return s;
+}
+
+static void print_sample(Kind kind, const Sample &s) {
+  if (kind == Kind::String) {
+    printf("%s\n", s.text.c_str());
+  } else if (kind == Kind::Joint) {
+    printf("%s %zu %s %.3f %.3f\n", s.text.c_str(), s.names.size(), s.names.empty() ? "-" : s.names.back().c_str(),
+           s.position.empty() ? -1.0 : s.position.front(), s.position.empty() ? -1.0 : s.position.back());
+  } else {
+    printf("%ux%u %s %u %zu %08x\n", s.width, s.height, s.encoding.c_str(), s.step, s.data.size(),
+           fnv1a(s.data.data(), s.data.size()));
+  }
+  fflush(stdout);
+}
+
+static int cmd_pub(Kind kind, const char *topic, int count, bool transient) {
+  Topic *t = topic_of(kind, topic);
+  Publisher *pub = pp->create_publisher(PUBLISHER_QOS_DEFAULT);
+  // Deep enough for the whole run: this writer matching the test's reader does not mean the
+  // test's reader has matched it yet, and a keep-last 10 Fast DDS writer drops unacknowledged
+  // samples past its depth (Cyclone's keeps them), so a race of discovery would lose samples.
+  DataWriter *w =
+      pub->create_datawriter(t, writer_qos(transient, transient ? 1 : std::max(10, count), kind == Kind::Image));
+  if (!w) {
+    fprintf(stderr, "fastdds_peer: create_datawriter failed\n");
+    return 2;
+  }
+  if (!transient) wait_writer_matched(w);
+  for (int i = 0; i < count; i++) {
+    Sample s = make_sample(kind, i);
+    if (!w->write(&s)) {
+      fprintf(stderr, "fastdds_peer: write %d failed\n", i);
+      return 2;
+    }
+  }
+  if (!transient && w->wait_for_acknowledgments(eprosima::fastrtps::Duration_t(10, 0)) != ReturnCode_t::RETCODE_OK) {
+    fprintf(stderr, "fastdds_peer: not acknowledged within 10 s\n");
+    return 2;
+  }
+  say("published");
+  wait_stdin_closed();
+  return 0;
+}
+
+static int cmd_sub(Kind kind, const char *topic, int count, bool transient) {
+  Topic *t = topic_of(kind, topic);
+  Subscriber *sub = pp->create_subscriber(SUBSCRIBER_QOS_DEFAULT);
+  DataReader *r = sub->create_datareader(t, reader_qos(transient, transient ? 1 : 1000));
+  if (!r) {
+    fprintf(stderr, "fastdds_peer: create_datareader failed\n");
+    return 2;
+  }
+  int got = 0;
+  bool announced = false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (got < count && std::chrono::steady_clock::now() < deadline) {
+    if (!announced && reader_matched(r)) {
+      say("matched");
+      announced = true;
+    }
+    r->wait_for_unread_message(eprosima::fastrtps::Duration_t(0, 10'000'000));
+    Sample s;
+    SampleInfo info;
+    while (r->take_next_sample(&s, &info) == ReturnCode_t::RETCODE_OK) {
+      if (!info.valid_data) continue;
+      got++;
+      print_sample(kind, s);
+    }
+  }
+  printf("done %d\n", got);
+  fflush(stdout);
+  return got == count ? 0 : 1;
+}
+
+static std::string guid_text(const eprosima::fastrtps::rtps::GUID_t &g) {
+  char out[40];
+  char *p = out;
+  for (auto b : g.guidPrefix.value) p += snprintf(p, 3, "%02x", b);
+  for (auto b : g.entityId.value) p += snprintf(p, 3, "%02x", b);
+  return out;
+}
+
+/* std_srvs/SetBool server as rmw_fastrtps writes one: the reply carries the request's identity. */
+static int cmd_server(const char *service, int count) {
+  Topic *tq = topic_of(Kind::SetBoolRequest, std::string("rq/") + service + "Request");
+  Topic *tr = topic_of(Kind::SetBoolResponse, std::string("rr/") + service + "Reply");
+  DataReader *r = pp->create_subscriber(SUBSCRIBER_QOS_DEFAULT)->create_datareader(tq, reader_qos(false, 10));
+  DataWriter *w = pp->create_publisher(PUBLISHER_QOS_DEFAULT)->create_datawriter(tr, writer_qos(false, 10));
+  if (!r || !w) return 2;
+  wait_writer_matched(w);
+  int served = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (served < count && std::chrono::steady_clock::now() < deadline) {
+    r->wait_for_unread_message(eprosima::fastrtps::Duration_t(0, 10'000'000));
+    Sample req;
+    SampleInfo info;
+    while (r->take_next_sample(&req, &info) == ReturnCode_t::RETCODE_OK) {
+      if (!info.valid_data) continue;
+      int64_t seq = info.sample_identity.sequence_number().to64long();
+      Sample rep;
+      rep.flag = req.flag;
+      rep.text = std::string("set to ") + (req.flag ? "true" : "false") + " (request " + std::to_string(seq) + ")";
+      WriteParams wp;
+      wp.related_sample_identity(info.sample_identity);
+      w->write(&rep, wp);
+      printf("served %lld reply-to %s\n", static_cast<long long>(seq),
+             guid_text(info.related_sample_identity.writer_guid()).c_str());
+      fflush(stdout);
+      served++;
+    }
+  }
+  w->wait_for_acknowledgments(eprosima::fastrtps::Duration_t(5, 0));
+  printf("done %d\n", served);
+  fflush(stdout);
+  return served == count ? 0 : 1;
+}
+
+/* std_srvs/SetBool client as rmw_fastrtps writes one: the request names the client's reply reader. */
+static int cmd_client(const char *service, int count) {
+  Topic *tq = topic_of(Kind::SetBoolRequest, std::string("rq/") + service + "Request");
+  Topic *tr = topic_of(Kind::SetBoolResponse, std::string("rr/") + service + "Reply");
+  DataReader *r = pp->create_subscriber(SUBSCRIBER_QOS_DEFAULT)->create_datareader(tr, reader_qos(false, 10));
+  DataWriter *w = pp->create_publisher(PUBLISHER_QOS_DEFAULT)->create_datawriter(tq, writer_qos(false, 10));
+  if (!r || !w) return 2;
+  wait_writer_matched(w);
+  for (int i = 0; i < 2000 && !reader_matched(r); i++) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  int answered = 0;
+  for (int i = 0; i < count; i++) {
+    Sample req;
+    req.flag = i % 2 == 0;
+    WriteParams wp;
+    wp.related_sample_identity().writer_guid() = r->guid();
+    if (!w->write(&req, wp)) return 2;
+    auto sent = wp.sample_identity();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    bool got = false;
+    while (!got && std::chrono::steady_clock::now() < deadline) {
+      r->wait_for_unread_message(eprosima::fastrtps::Duration_t(0, 10'000'000));
+      Sample rep;
+      SampleInfo info;
+      while (r->take_next_sample(&rep, &info) == ReturnCode_t::RETCODE_OK) {
+        if (!info.valid_data) continue;
+        if (info.related_sample_identity != sent) {
+          printf("stray reply\n");
+          continue;
+        }
+        printf("reply %lld %s %s\n", static_cast<long long>(sent.sequence_number().to64long()),
+               rep.flag ? "true" : "false", rep.text.c_str());
+        fflush(stdout);
+        got = true;
+        answered++;
+      }
+    }
+  }
+  printf("done %d\n", answered);
+  fflush(stdout);
+  wait_stdin_closed();
+  return answered == count ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, nullptr, _IOLBF, 0);
+  if (argc < 2) {
+    fprintf(stderr, "usage: see the comment at the top of fastdds_peer.cpp\n");
+    return 2;
+  }
+  DomainParticipantQos pq = PARTICIPANT_QOS_DEFAULT;
+  pq.name("fastdds_peer");
+  pp = DomainParticipantFactory::get_instance()->create_participant(0, pq);
+  if (!pp) {
+    fprintf(stderr, "fastdds_peer: create_participant failed\n");
+    return 2;
+  }
+  int rc = 2;
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "pub") && argc >= 6)
+    rc = cmd_pub(kind_of(argv[2]), argv[3], atoi(argv[4]), !strcmp(argv[5], "transient"));
+  else if (!strcmp(cmd, "sub") && argc >= 6)
+    rc = cmd_sub(kind_of(argv[2]), argv[3], atoi(argv[4]), !strcmp(argv[5], "transient"));
+  else if (!strcmp(cmd, "server") && argc >= 4)
+    rc = cmd_server(argv[2], atoi(argv[3]));
+  else if (!strcmp(cmd, "client") && argc >= 4)
+    rc = cmd_client(argv[2], atoi(argv[3]));
+  else
+    fprintf(stderr, "fastdds_peer: bad arguments\n");
+  pp->delete_contained_entities();
+  DomainParticipantFactory::get_instance()->delete_participant(pp);
+  return rc;
+}
