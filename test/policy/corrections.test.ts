@@ -5,8 +5,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createEnv, type Observation } from '../../sim/Env.ts';
 import { resolveRobot } from '../../src/eval/resolve.ts';
+import { Executor } from '../../src/policy/executor/Executor.ts';
 import { MAX_NUDGE, parseCorrection } from '../../src/policy/language/corrections.ts';
 import { LanguagePolicy } from '../../src/policy/language/LanguagePolicy.ts';
+import { MotionContext } from '../../src/policy/skills/MotionContext.ts';
 
 const CONTROL_HZ = 60;
 
@@ -198,5 +200,33 @@ describe('corrections on a running episode', () => {
       applied: false,
       note: 'no plan is running',
     });
+  });
+});
+
+describe('executor re-planning', () => {
+  it('re-plans a bounded number of times, then fails with the reason', () => {
+    const env = createEnv({ robot: resolveRobot('ur5e'), controlHz: CONTROL_HZ });
+    let obs = env.reset({ task: 'pick_place', seed: 1 }).observation;
+    const ctx = new MotionContext(env.robotDescription, { controlHz: CONTROL_HZ });
+    ctx.syncTo(obs);
+    const plan = {
+      steps: [{ skill: 'pick' as const, object: 'ghost_block' }],
+      source: 'rules' as const,
+      instruction: 'x',
+    };
+    let replans = 0;
+    const executor = new Executor(ctx, {
+      replan: () => {
+        replans++;
+        return plan;
+      },
+    });
+    executor.start(plan);
+    for (let i = 0; i < 20 * CONTROL_HZ && executor.status.state === 'running'; i++) {
+      obs = env.step(executor.act(obs)).observation;
+    }
+    expect(executor.status.state).toBe('failed');
+    expect(executor.status.reason).toMatch(/ghost_block/);
+    expect(replans).toBe(3);
   });
 });

@@ -77,6 +77,8 @@ export class Executor {
   readonly #replan: ExecutorOptions['replan'];
   #run: Motion | undefined;
   #plan: Plan | undefined;
+  /** Re-plans since the last instruction (bounded by maxAttempts). */
+  #replans = 0;
   #status: ExecutorStatus = { state: 'idle', step: 0, attempts: 0, retries: 0, recoveries: 0 };
 
   constructor(ctx: MotionContext, options: ExecutorOptions = {}) {
@@ -100,6 +102,7 @@ export class Executor {
   /** Starts a plan from its first step (replacing any running one without a put-back). */
   start(plan: Plan): void {
     this.#run?.return();
+    this.#replans = 0;
     this.#clearCorrection();
     this.#plan = plan;
     this.#status = { ...this.#status, state: 'running', step: 0, attempts: 0 };
@@ -115,6 +118,7 @@ export class Executor {
    */
   switchInstruction(plan: Plan): void {
     this.#run?.return();
+    this.#replans = 0;
     this.#clearCorrection();
     this.#plan = plan;
     this.#status = { ...this.#status, state: 'running', step: 0, attempts: 0 };
@@ -288,8 +292,13 @@ export class Executor {
       }
       this.#status.reason = `step ${reportAs + 1} (${call.skill}): ${outcome.reason}`;
       if (outcome.kind === 'error' || (outcome.kind === 'precondition' && !this.#recoverable(call))) {
-        const plan = this.#replan?.(ctx.obs, { step: reportAs, reason: outcome.reason });
+        // Re-plans are bounded: a plan that fails the same way again must not loop forever.
+        const plan =
+          this.#replans < this.#maxAttempts
+            ? this.#replan?.(ctx.obs, { step: reportAs, reason: outcome.reason })
+            : undefined;
         if (plan) {
+          this.#replans++;
           this.#status.recoveries++;
           this.#plan = plan;
           yield* this.#switchTo(plan);
