@@ -30,6 +30,14 @@ export { planTrajectory } from './control/Trajectory.ts';
 export { UserError } from './errors.ts';
 export { runEpisode } from './eval/runEpisode.ts';
 export type { EpisodeResult, EpisodeSpec } from './eval/types.ts';
+export {
+  createRobotPerception,
+  estimateObjects,
+  ObjectTracker,
+  PerceptionNode,
+  type PerceptionNodeOptions,
+  RobotMask,
+} from './perception/index.ts';
 export { OraclePolicy } from './policy/oracle/OraclePolicy.ts';
 export {
   EPISODE_METADATA_NAME,

@@ -8,7 +8,15 @@ import { parseShard, selectTasks } from '../eval/plan.ts';
 import type { EvalReport } from '../eval/report.ts';
 import { formatTable } from '../eval/report.ts';
 import { readReportFile } from '../eval/reportFile.ts';
-import { assertLanguagePolicy, assertRecordable, listTasks, runEpisode, validateSpecNames } from '../eval/runEpisode.ts';
+import {
+  assertGraphPolicy,
+  assertLanguagePolicy,
+  assertRecordable,
+  listTasks,
+  runEpisode,
+  validateSpecNames,
+} from '../eval/runEpisode.ts';
+import { PERCEPTION_SOURCES, type Perception } from '../eval/types.ts';
 import { prepareRecordDir } from '../record/recordPaths.ts';
 import { parseIntFlag, parseWorkersFlag } from './flags.ts';
 import { checkOutputPath, writeJsonFile } from './io.ts';
@@ -28,6 +36,7 @@ interface EvalFlags {
   record?: string;
   perturb?: boolean;
   switch?: boolean;
+  perception: Perception;
 }
 
 const evalHelp = `
@@ -81,6 +90,14 @@ export function addEvalCommand(program: Command, setExitCode: (code: number) => 
       'perturb each episode once: knock the held block away, move the target, or unclip the cable',
     )
     .option('--switch', 'switch the instruction once mid-episode; success is judged on the new goal')
+    .addOption(
+      new Option(
+        '--perception <source>',
+        "where /detections come from: the sim's ground truth, or a perception node on the sim camera",
+      )
+        .choices(PERCEPTION_SOURCES)
+        .default('ground-truth'),
+    )
     .option('--shard <i/n>', 'run only shard i of n (0-based)', (v) => parseShard(v, '--shard'))
     .option('--json <file>', 'also write the report (results and summary) as JSON')
     .option('--record <dir>', 'record each episode to <dir>/<task>_<split>_seed<seed>.mcap (MCAP, ROS 2 CDR)')
@@ -107,6 +124,7 @@ async function runEval(flags: EvalFlags): Promise<number> {
   for (const task of tasks) validateSpecNames(task, flags.robot, flags.policy);
   if (flags.record !== undefined) assertRecordable(flags.policy, '--record');
   if (flags.switch) assertLanguagePolicy(flags.policy, '--switch');
+  if (flags.perception === 'camera') assertGraphPolicy(flags.policy, '--perception camera');
   const recordDir = flags.record === undefined ? undefined : prepareRecordDir(flags.record, '--record');
 
   const plan: EvalPlan = {
@@ -119,6 +137,7 @@ async function runEval(flags: EvalFlags): Promise<number> {
     seed: flags.seed,
     ...(flags.perturb ? { perturb: true } : {}),
     ...(flags.switch ? { switch: true } : {}),
+    ...(flags.perception === 'camera' ? { perception: flags.perception } : {}),
   };
   const progress = createProgress(process.stderr);
   let report: EvalReport;

@@ -1,9 +1,17 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { assertRecordable, describeEpisode, runEpisode, validateSpecNames } from '../eval/runEpisode.ts';
-import type { EpisodeResult, EpisodeSpec } from '../eval/types.ts';
+import { UserError } from '../errors.ts';
+import {
+  assertGraphPolicy,
+  assertRecordable,
+  describeEpisode,
+  runEpisode,
+  validateSpecNames,
+} from '../eval/runEpisode.ts';
+import { type EpisodeResult, type EpisodeSpec, PERCEPTION_SOURCES, type Perception } from '../eval/types.ts';
 import { checkRecordFile } from '../record/recordPaths.ts';
 import { parseIntFlag } from './flags.ts';
+import { addPlannerOptions, llmConfigFromFlags } from './plannerFlags.ts';
 
 interface RunFlags {
   task: string;
@@ -16,6 +24,10 @@ interface RunFlags {
   json?: boolean;
   dryRun?: boolean;
   record?: string;
+  perception: Perception;
+  planner: 'rule' | 'llm';
+  llmUrl?: string;
+  llmModel?: string;
 }
 
 const runHelp = `
@@ -30,7 +42,7 @@ Exit status:
 
 /** Adds `run`: one episode. */
 export function addRunCommand(program: Command, setExitCode: (code: number) => void): void {
-  program
+  const cmd = program
     .command('run')
     .description('run one episode and report its success checks')
     .requiredOption('--task <id>', 'task id, e.g. pick_place')
@@ -47,10 +59,18 @@ export function addRunCommand(program: Command, setExitCode: (code: number) => v
     .option('--json', 'print the result as one JSON object')
     .option('--dry-run', 'build the episode and print its scene, goal and instruction; do not step')
     .option('--record <file.mcap>', 'record every topic to an MCAP file (ROS 2 CDR; Foxglove, ros2 bag)')
-    .addHelpText('after', runHelp)
-    .action(async (flags: RunFlags) => {
-      setExitCode(await runOne(flags));
-    });
+    .addOption(
+      new Option(
+        '--perception <source>',
+        "where /detections come from: the sim's ground truth, or a perception node on the sim camera",
+      )
+        .choices(PERCEPTION_SOURCES)
+        .default('ground-truth'),
+    )
+    .addHelpText('after', runHelp);
+  addPlannerOptions(cmd).action(async (flags: RunFlags) => {
+    setExitCode(await runOne(flags));
+  });
 }
 
 async function runOne(flags: RunFlags): Promise<number> {
@@ -59,6 +79,7 @@ async function runOne(flags: RunFlags): Promise<number> {
     assertRecordable(flags.policy, '--record');
     checkRecordFile(flags.record, '--record');
   }
+  if (flags.perception === 'camera') assertGraphPolicy(flags.policy, '--perception camera');
   const spec: EpisodeSpec = {
     task: flags.task,
     robot: flags.robot,
@@ -69,7 +90,17 @@ async function runOne(flags: RunFlags): Promise<number> {
     scene: flags.scene,
     ...(flags.instruction !== undefined ? { instruction: flags.instruction } : {}),
     ...(flags.record !== undefined && !flags.dryRun ? { record: flags.record } : {}),
+    ...(flags.perception === 'camera' ? { perception: flags.perception } : {}),
   };
+  const llm = llmConfigFromFlags(flags);
+  if (llm) {
+    if (flags.policy !== 'language') {
+      throw new UserError(`--planner llm needs --policy language, got "${flags.policy}"`, {
+        source: '--planner',
+      });
+    }
+    spec.llm = llm;
+  }
   if (flags.dryRun) {
     const { instruction, goal, scene } = describeEpisode(spec);
     const { index: _index, ...identity } = spec;

@@ -11,7 +11,16 @@ export interface NamedReport {
   report: EvalReport;
 }
 
-const headerFields = ['suite', 'tasks', 'robot', 'policy', 'split', 'episodes', 'seed'] as const;
+const headerFields = [
+  'suite',
+  'tasks',
+  'robot',
+  'policy',
+  'split',
+  'episodes',
+  'seed',
+  'perception',
+] as const;
 
 /** How many items an error message lists before it says "and N more". */
 const listLimit = 10;
@@ -32,6 +41,7 @@ export function mergeReports(inputs: readonly NamedReport[]): EvalReport {
     split: first.report.split,
     episodes: first.report.episodes,
     seed: first.report.seed,
+    ...(first.report.perception ? { perception: first.report.perception } : {}),
   };
 
   for (const { file, report } of inputs.slice(1)) {

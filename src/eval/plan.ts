@@ -1,5 +1,5 @@
 import { UserError } from '../errors.ts';
-import type { EpisodeSpec } from './types.ts';
+import type { EpisodeSpec, Perception } from './types.ts';
 
 /** What an evaluation runs. Every field is part of the report header; merge refuses files that differ. */
 export interface EvalPlan {
@@ -17,6 +17,8 @@ export interface EvalPlan {
   /** Mid-episode disturbances, if any (see EpisodeSpec). */
   perturb?: boolean;
   switch?: boolean;
+  /** Where /detections come from; absent means the sim's ground truth (see EpisodeSpec). */
+  perception?: Perception;
 }
 
 /** One shard of an evaluation. 0-based, like Kubernetes indexed jobs and Slurm array task ids. */
@@ -45,6 +47,7 @@ export function planEpisodes(plan: EvalPlan): EpisodeSpec[] {
         index: specs.length,
         ...(plan.perturb ? { perturb: true } : {}),
         ...(plan.switch ? { switch: true } : {}),
+        ...(plan.perception && plan.perception !== 'ground-truth' ? { perception: plan.perception } : {}),
       });
     }
   }

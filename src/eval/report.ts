@@ -70,6 +70,7 @@ export function buildReport(plan: EvalPlan, results: readonly EpisodeResult[], s
     seed: plan.seed,
     ...(plan.perturb ? { perturb: true } : {}),
     ...(plan.switch ? { switch: true } : {}),
+    ...(plan.perception && plan.perception !== 'ground-truth' ? { perception: plan.perception } : {}),
     ...(shard ? { shard: { index: shard.index, count: shard.count } } : {}),
     results: sorted,
     summary: summarize(sorted),
@@ -209,7 +210,8 @@ export function formatTable(report: EvalReport): string {
   const title =
     `suite ${report.suite}, robot ${report.robot}, policy ${report.policy}, split ${report.split}, ` +
     `seed ${report.seed}, ${report.episodes} episodes per task${shard}` +
-    `${report.perturb ? ', perturbed' : ''}${report.switch ? ', instruction switched' : ''}`;
+    `${report.perturb ? ', perturbed' : ''}${report.switch ? ', instruction switched' : ''}` +
+    `${report.perception ? `, perception ${report.perception}` : ''}`;
   const cells = report.summary.map((row) => columns.map((c) => c.cell(row)));
   const widths = columns.map((c, i) => Math.max(c.title.length, ...cells.map((row) => row[i]!.length)));
   const line = (values: string[]): string =>

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { formatZodIssues, UserError } from '../errors.ts';
 import type { EvalReport } from './report.ts';
 import { summarize } from './report.ts';
+import { PERCEPTION_SOURCES } from './types.ts';
 
 const nonNegativeInt = z.int().nonnegative();
 
@@ -39,6 +40,7 @@ const evalReportSchema = z.strictObject({
   split: z.enum(['seen', 'unseen']),
   episodes: z.int().positive(),
   seed: nonNegativeInt,
+  perception: z.enum(PERCEPTION_SOURCES).optional(),
   shard: z
     .strictObject({ index: nonNegativeInt, count: z.int().positive() })
     .refine((s) => s.index < s.count, { message: 'shard index must be below shard count' })

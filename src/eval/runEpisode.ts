@@ -29,6 +29,7 @@ const POLICIES = ['oracle', 'oracle-env', 'language', 'language-env'] as const;
 export function runEpisode(spec: EpisodeSpec): Promise<EpisodeResult> {
   validateSpecNames(spec.task, spec.robot, spec.policy);
   if (spec.record !== undefined) assertRecordable(spec.policy, 'record');
+  if (spec.perception === 'camera') assertGraphPolicy(spec.policy, 'perception');
   if (runsOnGraph(spec.policy)) return runGraphEpisode(spec);
   if (spec.policy === 'language-env') return Promise.resolve(runLanguageEnvEpisode(spec, spec.instruction));
   return Promise.resolve(runEnvEpisode(spec));
@@ -44,6 +45,16 @@ export function assertRecordable(policy: string, source: string): void {
   if (!runsOnGraph(policy)) {
     throw new UserError(
       `policy '${policy}' runs without the graph, so it has no topics to record; use 'oracle' or 'language'`,
+      { source },
+    );
+  }
+}
+
+/** Throws a UserError if `policy` does not run on the graph (`--perception camera` needs topics). */
+export function assertGraphPolicy(policy: string, source: string): void {
+  if (!runsOnGraph(policy)) {
+    throw new UserError(
+      `policy '${policy}' reads the env directly, not /detections, so it cannot use a perception node; use 'oracle' or 'language'`,
       { source },
     );
   }

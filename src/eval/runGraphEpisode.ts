@@ -1,8 +1,10 @@
 import { SimNode } from '../../sim/node/SimNode.ts';
 import type { Goal } from '../../sim/tasks/Goal.ts';
+import { llmPlanner } from '../cli/plannerFlags.ts';
 import { UserError } from '../errors.ts';
 import { createContext, msgsValidator, type Publisher, SimClock } from '../graph/index.ts';
 import type { MessageType } from '../msgs/index.ts';
+import { createRobotPerception, type PerceptionNode } from '../perception/PerceptionNode.ts';
 import { LanguageNode } from '../policy/language/LanguageNode.ts';
 import { OraclePolicy } from '../policy/oracle/OraclePolicy.ts';
 import { PolicyNode } from '../policy/PolicyNode.ts';
@@ -15,6 +17,11 @@ import type { EpisodeResult, EpisodeSpec } from './types.ts';
 
 /** Control rate of the policy node, Hz. */
 const CONTROL_HZ = 60;
+/**
+ * With `--perception camera`, the sim's ground truth goes here instead of /detections (a
+ * recording keeps it, to compare), and a perception node publishes /detections.
+ */
+const GROUND_TRUTH_DETECTIONS = '/sim/ground_truth/detections';
 /** When recording, look for new topics every this many ticks (50 ms of sim time at 240 Hz). */
 const DISCOVER_EVERY_TICKS = 12;
 
@@ -37,11 +44,17 @@ export async function runGraphEpisode(spec: EpisodeSpec): Promise<EpisodeResult>
   const scene = resolveScene(spec.scene);
   const disturb =
     spec.perturb || spec.switch ? { perturb: !!spec.perturb, switch: !!spec.switch } : undefined;
+  // The camera is the scene's (TABLETOP_CAMERA: 320×240 at 10 Hz), without segmentation.
+  const camera = spec.perception === 'camera';
   const sim = new SimNode(context, {
     robot: resolveRobot(spec.robot),
     scene,
     ...(disturb ? { disturb } : {}),
+    ...(camera ? { camera: { segmentation: false }, detectionsTopic: GROUND_TRUTH_DETECTIONS } : {}),
   });
+  const perception: PerceptionNode | undefined = camera
+    ? createRobotPerception(context, sim.env.robotDescription.config)
+    : undefined;
   let policyNode: { failure: string | undefined; destroy(): void } | undefined;
   // With spec.record, every topic goes to an MCAP file. Every node is made before the loop;
   // topics that appear later are picked up within DISCOVER_EVERY_TICKS ticks.
@@ -62,7 +75,12 @@ export async function runGraphEpisode(spec: EpisodeSpec): Promise<EpisodeResult>
     let instructions: Publisher<MessageType<'std_msgs/msg/String'>> | undefined;
     if (spec.policy === 'language') {
       // The instruction arrives on /instruction, as a user's would.
-      node = new LanguageNode(context, { robot, scene, controlHz: CONTROL_HZ });
+      node = new LanguageNode(context, {
+        robot,
+        scene,
+        controlHz: CONTROL_HZ,
+        ...(spec.llm ? { planner: llmPlanner(spec.llm) } : {}),
+      });
       const text = spec.instruction ?? reset.instruction;
       recorder?.discover();
       instructions = harness.createPublisher('std_msgs/msg/String', '/instruction');
@@ -116,6 +134,7 @@ export async function runGraphEpisode(spec: EpisodeSpec): Promise<EpisodeResult>
     throw err;
   } finally {
     policyNode?.destroy();
+    perception?.destroy();
     sim.destroy(); // ends its action goals with full results before the graph goes away
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (recorder) {

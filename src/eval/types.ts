@@ -18,13 +18,24 @@ export interface EpisodeSpec {
   scene?: string;
   /** For the `language` policy: an instruction replacing the task's own text (the goal stays the task's). */
   instruction?: string;
+  /** For the `language` policy: plan with this OpenAI-compatible LLM endpoint instead of the rules. */
+  llm?: { baseURL: string; model: string };
   /** Perturb the world once mid-episode (knock the held block away, move the target, unclip the cable). */
   perturb?: boolean;
   /** Switch the instruction once mid-episode; the episode is judged on the new goal. */
   switch?: boolean;
   /** Record every topic of the episode to this MCAP file (graph policies only). */
   record?: string;
+  /**
+   * Where the policy's /detections come from: the sim's ground truth, or a perception node
+   * on the sim camera's RGB-D images (graph policies only). @default 'ground-truth'
+   */
+  perception?: Perception;
 }
+
+/** Sources of /detections: `simbridge run/eval --perception`. */
+export const PERCEPTION_SOURCES = ['ground-truth', 'camera'] as const;
+export type Perception = (typeof PERCEPTION_SOURCES)[number];
 
 /** What one episode produced. Every field but `wallTimeSeconds` is deterministic. */
 export interface EpisodeResult {

@@ -13,6 +13,16 @@ export interface PerceivedObject {
   size: [number, number, number];
   /** Pixels the object covers. */
   pixels: number;
+  /**
+   * Sides of the rectangle the centre was taken from (a block's top face, a bowl's or a
+   * zone's footprint), m. Smaller than `size` when part of the object was hidden.
+   */
+  footprint: [number, number];
+  /**
+   * Something in front of the object borders it in the image (the robot, or another
+   * object nearer the camera): part of it may be hidden, and its pose may be off.
+   */
+  occluded: boolean;
 }
 
 export interface EstimateOptions {
@@ -24,6 +34,8 @@ export interface EstimateOptions {
   minPixels?: number;
   /** Colours that objects may have. @default every named colour */
   colors?: readonly ColorName[];
+  /** Pixels to ignore (1): the robot's own, from RobotMask. Same size as the image. */
+  mask?: Uint8Array;
 }
 
 /** A flat region is a zone while its points stay this close to the table, m. */
@@ -37,11 +49,42 @@ const DEPTH_STEP = 0.012;
  * gray; pixels darker than DARK_VALUE are dropped (the gripper's black).
  */
 const WHITE_VALUE = 0.62;
+/** Upward-facing pixels needed to judge white or gray by them alone. */
+const UP_FACE_PIXELS = 8;
 const DARK_VALUE = 0.12;
 /** Class of achromatic pixels before a component decides white or gray. */
 const ACHROMATIC = 1000;
 /** Chromaticity distance beyond which a pixel matches no colour. */
 const MAX_CHROMA_DISTANCE = 0.07;
+
+/** Per-pixel buffers, kept between frames of one size (a camera stream allocates them once). */
+interface Scratch {
+  n: number;
+  X: Float32Array;
+  Y: Float32Array;
+  Z: Float32Array;
+  valid: Uint8Array;
+  cls: Int16Array;
+  label: Int32Array;
+  stack: Int32Array;
+}
+let scratch: Scratch | undefined;
+
+function scratchFor(n: number): Scratch {
+  if (scratch?.n !== n) {
+    scratch = {
+      n,
+      X: new Float32Array(n),
+      Y: new Float32Array(n),
+      Z: new Float32Array(n),
+      valid: new Uint8Array(n),
+      cls: new Int16Array(n),
+      label: new Int32Array(n),
+      stack: new Int32Array(n),
+    };
+  }
+  return scratch;
+}
 
 const TO_LINEAR = new Float32Array(256);
 for (let i = 0; i < 256; i++) {
@@ -87,10 +130,8 @@ export function estimateObjects(
   const gray = palette.findIndex((p) => p.name === 'gray');
 
   // 1. Back-projection.
-  const X = new Float32Array(n);
-  const Y = new Float32Array(n);
-  const Z = new Float32Array(n);
-  const valid = new Uint8Array(n);
+  const { X, Y, Z, valid, cls, label, stack } = scratchFor(n);
+  valid.fill(0);
   const p = [0, 0, 0];
   for (let v = 0, i = 0; v < h; v++) {
     for (let u = 0; u < w; u++, i++) {
@@ -109,9 +150,10 @@ export function estimateObjects(
   const tableZ = tablePlane(Z, valid);
 
   // 3. Colour classes (-1: not an object pixel).
-  const cls = new Int16Array(n).fill(-1);
+  cls.fill(-1);
+  const mask = options.mask;
   for (let i = 0; i < n; i++) {
-    if (!valid[i]) continue;
+    if (!valid[i] || mask?.[i]) continue;
     const height = Z[i]! - tableZ;
     if (height > maxHeight || height < -0.01) continue;
     const r = TO_LINEAR[rgb[3 * i]!]!;
@@ -129,31 +171,35 @@ export function estimateObjects(
     const s = r + g + b;
     const cr = r / s;
     const cg = g / s;
+    // Squared chromaticity distances (Math.hypot is slow in this per-pixel loop).
+    // The table is chromatic too (wood): a pixel nearer its chromaticity is table.
+    const tr = cr - TABLE_CHROMA[0];
+    const tg = cg - TABLE_CHROMA[1];
     let best = -1;
-    let bestD = MAX_CHROMA_DISTANCE;
+    let bestD = Math.min(MAX_CHROMA_DISTANCE * MAX_CHROMA_DISTANCE, tr * tr + tg * tg);
     for (let k = 0; k < palette.length; k++) {
       const c = palette[k]!;
       if (c.achromatic) continue;
-      const dd = Math.hypot(cr - c.cr, cg - c.cg);
+      const dr = cr - c.cr;
+      const dg = cg - c.cg;
+      const dd = dr * dr + dg * dg;
       if (dd < bestD) {
         bestD = dd;
         best = k;
       }
     }
-    // The table is chromatic too (wood): a pixel nearer its chromaticity is table.
-    const tableD = Math.hypot(cr - TABLE_CHROMA[0], cg - TABLE_CHROMA[1]);
-    if (best >= 0 && tableD > bestD) cls[i] = best;
+    if (best >= 0) cls[i] = best;
   }
 
   // 4. Connected components of one colour without depth steps.
-  const label = new Int32Array(n).fill(-1);
-  const stack = new Int32Array(n);
+  label.fill(-1);
   const objects: PerceivedObject[] = [];
   const members: number[] = [];
   for (let seed = 0; seed < n; seed++) {
     if (cls[seed]! < 0 || label[seed]! >= 0) continue;
     const k = cls[seed]!;
     members.length = 0;
+    let occluded = false;
     let top = 0;
     stack[top++] = seed;
     label[seed] = seed;
@@ -165,8 +211,14 @@ export function estimateObjects(
       for (let q = 0; q < 4; q++) {
         const j =
           q === 0 ? (u > 0 ? i - 1 : -1) : q === 1 ? (u < w - 1 ? i + 1 : -1) : q === 2 ? i - w : i + w;
-        if (j < 0 || j >= n || label[j]! >= 0 || cls[j] !== k) continue;
-        if (Math.abs(depth[j]! - di) > DEPTH_STEP) continue;
+        if (j < 0 || j >= n || label[j] === seed) continue;
+        const dj = depth[j]!;
+        if (label[j]! >= 0 || cls[j] !== k || Math.abs(dj - di) > DEPTH_STEP) {
+          // A neighbour that is not this object: does it hide part of it? The robot does
+          // wherever it is not clearly behind; another object where it is nearer.
+          if (mask?.[j] ? !(dj > di + DEPTH_STEP) : cls[j] !== k && dj < di - DEPTH_STEP) occluded = true;
+          continue;
+        }
         label[j] = seed;
         stack[top++] = j;
       }
@@ -174,16 +226,28 @@ export function estimateObjects(
     if (members.length < minPixels) continue;
     let color: ColorName;
     if (k === ACHROMATIC) {
-      // Lit faces show the albedo best: the 90th percentile of brightness.
-      const values = members
-        .map((i) => Math.max(rgb[3 * i]!, rgb[3 * i + 1]!, rgb[3 * i + 2]!))
-        .sort((a, b) => a - b);
-      const bright = TO_LINEAR[values[Math.floor(0.9 * (values.length - 1))]!]!;
+      // Shading changes brightness, so compare like with like: the upward faces (a block's
+      // top, a bowl's rim, a zone) share one normal, so one shading. Their median
+      // brightness tells white from gray; when they are hidden (a block in the gripper), the
+      // 90th percentile of all the pixels, the best-lit side, has to do.
+      const brightness = (list: number[], q: number) => {
+        const values = list
+          .map((i) => Math.max(rgb[3 * i]!, rgb[3 * i + 1]!, rgb[3 * i + 2]!))
+          .sort((a, b) => a - b);
+        return TO_LINEAR[values[Math.floor(q * (values.length - 1))]!]!;
+      };
+      const heights = members.map((i) => Z[i]!).sort((a, b) => a - b);
+      const topZ = heights[Math.floor(0.95 * (heights.length - 1))]!;
+      const up = members.filter((i) => Z[i]! > topZ - 0.004);
+      const bright = up.length >= UP_FACE_PIXELS ? brightness(up, 0.5) : brightness(members, 0.9);
       const pick = bright > WHITE_VALUE ? white : gray;
       color = palette[pick >= 0 ? pick : Math.max(white, gray)]!.name;
     } else color = palette[k]!.name;
     const o = measure(members, X, Y, Z, tableZ, color);
-    if (o) objects.push(o);
+    if (o) {
+      o.occluded = occluded;
+      objects.push(o);
+    }
   }
   return stackBlocks(mergeBowls(objects));
 }
@@ -263,6 +327,8 @@ function measure(
       yaw: all.yaw,
       size: [side, side, 0.001],
       pixels: members.length,
+      footprint: [all.sx, all.sy],
+      occluded: false,
     };
   }
   if (Math.max(all.sx, all.sy) > BOWL_MIN_SIDE) {
@@ -274,6 +340,8 @@ function measure(
       yaw: all.yaw,
       size: [side, side, top],
       pixels: members.length,
+      footprint: [all.sx, all.sy],
+      occluded: false,
     };
   }
   // A block: its top face gives the centre and yaw; its height the edge length.
@@ -286,15 +354,24 @@ function measure(
     yaw: r.yaw,
     size: [top, top, top],
     pixels: members.length,
+    footprint: [r.sx, r.sy],
+    occluded: false,
   };
 }
 
-/** Minimum-area rectangle of the points' (x, y): centre, side lengths and yaw in (-π/4, π/4]. */
+/**
+ * Minimum-area rectangle of the points' (x, y): centre, side lengths and yaw in (-π/4, π/4].
+ * The rectangle of a point set is its convex hull's, so the angle search runs over the hull
+ * (tens of points instead of thousands for a bowl).
+ */
 function rectangle(
   members: number[],
   X: Float32Array,
   Y: Float32Array,
 ): { cx: number; cy: number; sx: number; sy: number; yaw: number } {
+  const hull = convexHull(members, X, Y);
+  const hx = hull.x;
+  const hy = hull.y;
   let best = { area: Infinity, cx: 0, cy: 0, sx: 0, sy: 0, yaw: 0 };
   const evaluate = (yaw: number) => {
     const c = Math.cos(yaw);
@@ -303,9 +380,9 @@ function rectangle(
     let maxA = -Infinity;
     let minB = Infinity;
     let maxB = -Infinity;
-    for (const i of members) {
-      const a = c * X[i]! + s * Y[i]!;
-      const b = -s * X[i]! + c * Y[i]!;
+    for (let k = 0; k < hx.length; k++) {
+      const a = c * hx[k]! + s * hy[k]!;
+      const b = -s * hx[k]! + c * hy[k]!;
       if (a < minA) minA = a;
       if (a > maxA) maxA = a;
       if (b < minB) minB = b;
@@ -328,6 +405,29 @@ function rectangle(
   return { cx: best.cx, cy: best.cy, sx: best.sx, sy: best.sy, yaw };
 }
 
+/** Convex hull of the members' (x, y) (Andrew's monotone chain); collinear points dropped. */
+function convexHull(members: number[], X: Float32Array, Y: Float32Array): { x: number[]; y: number[] } {
+  const order = [...members].sort((a, b) => X[a]! - X[b]! || Y[a]! - Y[b]!);
+  if (order.length < 3) return { x: order.map((i) => X[i]!), y: order.map((i) => Y[i]!) };
+  const chain: number[] = [];
+  const cross = (o: number, a: number, b: number) =>
+    (X[a]! - X[o]!) * (Y[b]! - Y[o]!) - (Y[a]! - Y[o]!) * (X[b]! - X[o]!);
+  for (const i of order) {
+    while (chain.length >= 2 && cross(chain[chain.length - 2]!, chain[chain.length - 1]!, i) <= 0)
+      chain.pop();
+    chain.push(i);
+  }
+  const lower = chain.length + 1;
+  for (let k = order.length - 2; k >= 0; k--) {
+    const i = order[k]!;
+    while (chain.length >= lower && cross(chain[chain.length - 2]!, chain[chain.length - 1]!, i) <= 0)
+      chain.pop();
+    chain.push(i);
+  }
+  chain.pop();
+  return { x: chain.map((i) => X[i]!), y: chain.map((i) => Y[i]!) };
+}
+
 /** Bowl walls hidden behind a block can split a bowl: same-colour bowl pieces close together are one bowl. */
 function mergeBowls(objects: PerceivedObject[]): PerceivedObject[] {
   const out: PerceivedObject[] = [];
@@ -340,8 +440,10 @@ function mergeBowls(objects: PerceivedObject[]): PerceivedObject[] {
         Math.hypot(b.position[0] - o.position[0], b.position[1] - o.position[1]) < 0.1,
     );
     if (twin) {
+      const occluded = o.occluded || twin.occluded;
       if (o.pixels > twin.pixels) Object.assign(twin, o, { pixels: o.pixels + twin.pixels });
       else twin.pixels += o.pixels;
+      twin.occluded = occluded;
     } else out.push(o);
   }
   return out;

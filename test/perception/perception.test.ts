@@ -73,7 +73,8 @@ describe('PerceptionNode', () => {
     });
     try {
       const { observation } = sim.reset({ task: 'pick_place', seed: 3 });
-      for (let i = 0; i < 60 && !last; i++) {
+      // Objects are published once confirmed in three frames (10 Hz): within 0.4 s of sim time.
+      for (let i = 0; i < 100 && !last; i++) {
         sim.tick();
         await new Promise<void>((r) => setImmediate(r));
       }
@@ -89,6 +90,15 @@ describe('PerceptionNode', () => {
         ).toBeLessThan(MAX_ERROR);
         expect(d.results[0]!.hypothesis.class_id).toBe(truth.className);
       }
+
+      // A /sim/reset restarts sim time: the old scene's objects are forgotten, the new one's found.
+      const next = sim.reset({ task: 'push', seed: 4 }).observation;
+      last = undefined;
+      for (let i = 0; i < 100 && !last; i++) {
+        sim.tick();
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      expect(last!.detections.map((d) => d.id).sort()).toEqual(next.objects.map((o) => o.id).sort());
     } finally {
       perception.destroy();
       sim.destroy();
