@@ -15,7 +15,7 @@ interface UpFlags {
   port: number;
   rosbridgePort: number;
   open: boolean;
-  camera: boolean;
+  camera?: boolean;
   record?: string;
   planner: 'rule' | 'llm';
   llmUrl?: string;
@@ -60,7 +60,7 @@ export function addUpCommand(program: Command, setExitCode: (code: number) => vo
       9090,
     )
     .option('--no-open', 'do not open the viewer in a browser')
-    .option('--no-camera', 'do not render the scene camera (saves about 0.4 s of CPU per second)')
+    .option('--camera', 'render the scene camera and show it in the viewer (about 0.3 s of CPU per second)')
     .option('--record <file.mcap>', 'record every topic to an MCAP file until Ctrl-C')
     .addHelpText('after', upHelp);
   addPlannerOptions(cmd).action(async (flags: UpFlags) => {
@@ -72,7 +72,7 @@ async function runUp(flags: UpFlags): Promise<number> {
   if (flags.record !== undefined) checkRecordFile(flags.record, '--record');
   const llm = llmConfigFromFlags(flags);
   const up = await startUp({
-    camera: flags.camera,
+    camera: flags.camera === true,
     ...(llm ? { planner: llmPlanner(llm) } : {}),
     ...(flags.record !== undefined ? { record: flags.record } : {}),
     task: flags.task,

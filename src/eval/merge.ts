@@ -20,6 +20,8 @@ const headerFields = [
   'episodes',
   'seed',
   'perception',
+  'perturb',
+  'switch',
 ] as const;
 
 /** How many items an error message lists before it says "and N more". */
@@ -42,6 +44,8 @@ export function mergeReports(inputs: readonly NamedReport[]): EvalReport {
     episodes: first.report.episodes,
     seed: first.report.seed,
     ...(first.report.perception ? { perception: first.report.perception } : {}),
+    ...(first.report.perturb ? { perturb: true } : {}),
+    ...(first.report.switch ? { switch: true } : {}),
   };
 
   for (const { file, report } of inputs.slice(1)) {

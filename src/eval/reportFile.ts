@@ -41,6 +41,8 @@ const evalReportSchema = z.strictObject({
   episodes: z.int().positive(),
   seed: nonNegativeInt,
   perception: z.enum(PERCEPTION_SOURCES).optional(),
+  perturb: z.literal(true).optional(),
+  switch: z.literal(true).optional(),
   shard: z
     .strictObject({ index: nonNegativeInt, count: z.int().positive() })
     .refine((s) => s.index < s.count, { message: 'shard index must be below shard count' })

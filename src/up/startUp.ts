@@ -31,7 +31,11 @@ export interface UpOptions {
   port?: number;
   /** rosbridge WebSocket port; 0 picks a free one. @default 9090 */
   rosbridgePort?: number;
-  /** Render the scene camera and publish /camera/* (shown in the viewer). @default true */
+  /**
+   * Render the scene camera and publish /camera/* (shown in the viewer). Off by default: a
+   * 320×240 frame at 10 Hz costs the sim loop ~0.3 s of CPU per second, and each frame is
+   * ~300 kB of JSON to every rosbridge client. @default false
+   */
   camera?: boolean;
   /** Record every topic to this MCAP file until close(). */
   record?: string;
@@ -91,9 +95,8 @@ export async function startUp(options: UpOptions = {}): Promise<Up> {
     for (const fn of cleanups.reverse()) await fn();
   };
   try {
-    // Interactive: no time limit (the scene stays live for the next instruction), and the
-    // camera on, so the viewer shows its image.
-    const sim = new SimNode(context, { robot, scene, timeLimit: false, camera: options.camera ?? true });
+    // Interactive: no time limit (the scene stays live for the next instruction).
+    const sim = new SimNode(context, { robot, scene, timeLimit: false, camera: options.camera ?? false });
     cleanups.push(() => sim.destroy());
     if (options.record !== undefined) {
       const recorder = startRecording(context, { path: options.record, source: '--record' });
