@@ -106,7 +106,9 @@ static void fill_joint(sensor_msgs_msg_dds__JointState_ *m, int i, double *pos, 
 static int cmd_pub(const char *kind, const char *topic, int count, int transient, int period_ms) {
   dds_entity_t tp = dds_create_topic(pp, desc_of(kind), topic, NULL, NULL);
   if (tp < 0) die("create_topic", tp);
-  dds_qos_t *q = make_qos(transient, transient ? 1 : 10);
+  /* History as deep as the run: the writer may match before the reader has matched it back
+     (discovery is not symmetric), and a keep-last 10 writer would overwrite unacknowledged samples. */
+  dds_qos_t *q = make_qos(transient, transient ? 1 : (count > 10 ? count : 10));
   dds_entity_t wr = dds_create_writer(pp, tp, q, NULL);
   if (wr < 0) die("create_writer", wr);
   if (!transient) wait_matched(wr, 1);
