@@ -4,29 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { type Action, createEnv, type Observation, type SimEnv, type StepResult } from '../../sim/Env.ts';
 import { listRobots } from '../../sim/robot/RobotConfig.ts';
 import { TABLETOP_SCENE } from '../../sim/scene/SceneSpec.ts';
-import type { Goal } from '../../sim/tasks/Goal.ts';
+import { goalObjects } from '../../sim/tasks/disturbances.ts';
 import { listTaskIds } from '../../sim/tasks/index.ts';
 import { UserError } from '../../src/errors.ts';
-
-/** Every object id a goal refers to, chain subtasks included. */
-function goalObjectIds(goal: Goal): string[] {
-  switch (goal.type) {
-    case 'pick_place':
-      return [goal.object, goal.target];
-    case 'stack':
-      return [goal.object, goal.base];
-    case 'stack_all':
-      return [...goal.objects];
-    case 'push':
-      return [goal.object, goal.zone];
-    case 'sort':
-      return [...goal.objects, ...goal.distractors, goal.target];
-    case 'cable_route':
-      return [goal.cable, ...goal.clips];
-    case 'chain':
-      return goal.subtasks.flatMap(goalObjectIds);
-  }
-}
 
 function hold(obs: Observation): Action {
   return { joints: [...obs.joints.position], gripper: obs.gripper.width };
@@ -283,7 +263,7 @@ describe('SimEnv registry smoke test', () => {
     expect(r.info.maxSteps).toBeGreaterThan(0);
     const ids = r.observation.objects.map((o) => o.id);
     expect(new Set(ids).size).toBe(ids.length);
-    const referenced = goalObjectIds(r.goal);
+    const referenced = goalObjects(r.goal);
     expect(referenced.length).toBeGreaterThan(0);
     expect(ids).toEqual(expect.arrayContaining(referenced));
     expect(r.observation.joints.names).toEqual(env.robotDescription.config.arm_joints);
