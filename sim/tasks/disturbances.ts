@@ -65,6 +65,15 @@ export function targetOf(goal: Goal): string | undefined {
 }
 
 /** Footprint radius of an object on the table, m. */
+/** Distance in the table plane from `q` to the segment a-b, m. */
+function distanceToSegment(q: readonly number[], a: readonly number[], b: readonly number[]): number {
+  const dx = b[0]! - a[0]!;
+  const dy = b[1]! - a[1]!;
+  const len2 = dx * dx + dy * dy;
+  const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((q[0]! - a[0]!) * dx + (q[1]! - a[1]!) * dy) / len2));
+  return Math.hypot(q[0]! - (a[0]! + t * dx), q[1]! - (a[1]! + t * dy));
+}
+
 function footprint(o: SceneObject): number {
   return Math.hypot(o.size[0], o.size[1]) / 2;
 }
@@ -81,6 +90,7 @@ export function freeSpot(
   rMin: number,
   rMax: number,
   rng: Rng,
+  allowed: (x: number, y: number) => boolean = () => true,
 ): [number, number] | undefined {
   const r = footprint(obj);
   const { x: xr, y: yr } = spec.workspace;
@@ -89,7 +99,7 @@ export function freeSpot(
     const d = rng.uniform(rMin, rMax);
     const x = around[0] + d * Math.cos(a);
     const y = around[1] + d * Math.sin(a);
-    if (x < xr[0] || x > xr[1] || y < yr[0] || y > yr[1]) continue;
+    if (x < xr[0] || x > xr[1] || y < yr[0] || y > yr[1] || !allowed(x, y)) continue;
     const clear = scene.objects.every((o) => {
       if (o === obj) return true;
       if (o.segments)
@@ -382,7 +392,16 @@ export class Disturber {
         if (!id) return undefined;
         const target = ep.scene.get(id);
         const p = objectPosition(target);
-        const spot = freeSpot(ep.scene, ep.spec, target, [p[0], p[1]], 0.1, 0.18, this.#rng);
+        // A pushed block slides from where it is towards the old zone: a new zone on that
+        // path would be reached without any reaction, so it goes elsewhere.
+        const offPath =
+          first.type === 'push'
+            ? (x: number, y: number) => {
+                const b = objectPosition(ep.scene.get(first.object));
+                return distanceToSegment([x, y], b, p) > footprint(target) + 0.03;
+              }
+            : undefined;
+        const spot = freeSpot(ep.scene, ep.spec, target, [p[0], p[1]], 0.1, 0.18, this.#rng, offPath);
         if (!spot) return undefined;
         const to = moveObject(target, spot[0], spot[1]);
         return { kind: 'move_target', time, object: id, from: p, to };

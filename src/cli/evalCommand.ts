@@ -18,7 +18,7 @@ import {
 } from '../eval/runEpisode.ts';
 import { PERCEPTION_SOURCES, type Perception } from '../eval/types.ts';
 import { prepareRecordDir } from '../record/recordPaths.ts';
-import { parseIntFlag, parseWorkersFlag } from './flags.ts';
+import { PERTURB_HELP, parseIntFlag, parseWorkersFlag, SWITCH_HELP } from './flags.ts';
 import { checkOutputPath, writeJsonFile } from './io.ts';
 import { createProgress } from './progress.ts';
 
@@ -85,11 +85,8 @@ export function addEvalCommand(program: Command, setExitCode: (code: number) => 
       parseWorkersFlag,
       1,
     )
-    .option(
-      '--perturb',
-      'perturb each episode once: knock the held block away, move the target, or unclip the cable',
-    )
-    .option('--switch', 'switch the instruction once mid-episode; success is judged on the new goal')
+    .option('--perturb', PERTURB_HELP)
+    .option('--switch', SWITCH_HELP)
     .addOption(
       new Option(
         '--perception <source>',

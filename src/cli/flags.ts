@@ -1,5 +1,6 @@
 // Strict parsers for numeric CLI flags. `Number('')`, `parseInt('3abc')` and friends accept too much; a typo
 // in a seed must not silently run a different evaluation. Errors name the flag and the value given.
+import { isIPv4 } from 'node:net';
 import { UserError } from '../errors.ts';
 import { autoWorkerCount } from '../eval/pool.ts';
 
@@ -26,3 +27,48 @@ export function parseWorkersFlag(text: string): number {
     throw new UserError(`expected a non-negative integer or 'auto', got '${text}'`, { source: '--workers' });
   }
 }
+
+/** `--domain N`: a DDS domain id (ROS_DOMAIN_ID), 0..232 (the RTPS port formula's limit). */
+export function parseDomainFlag(text: string): number {
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value <= 232))
+    throw new UserError(`expected a domain id 0..232, got '${text}'`, { source: '--domain' });
+  return value;
+}
+
+/** `--rtps-address IP`: the dotted IPv4 address of an interface of this host. */
+export function parseIpv4Flag(flag: string, text: string): string {
+  if (!isIPv4(text)) throw new UserError(`expected an IPv4 address, got '${text}'`, { source: flag });
+  return text;
+}
+
+/** `--peer HOST`, repeatable: an IPv4 address or `localhost`, collected in order. */
+export function collectPeerFlag(text: string, previous: string[] = []): string[] {
+  if (text === 'localhost') return [...previous, '127.0.0.1'];
+  if (!isIPv4(text))
+    throw new UserError(`expected an IPv4 address or localhost, got '${text}'`, { source: '--peer' });
+  return [...previous, text];
+}
+
+/** `--rtps-address` and `--peer` as transport options; a UserError when the transport is not rtps. */
+export function rtpsFlagOptions(
+  transport: string,
+  flags: { rtpsAddress?: string; peer?: string[] },
+): { address?: string; peers?: string[] } {
+  const given =
+    flags.rtpsAddress !== undefined ? '--rtps-address' : flags.peer?.length ? '--peer' : undefined;
+  if (given && transport !== 'rtps') {
+    throw new UserError(`applies to --transport rtps only (the transport is ${transport})`, {
+      source: given,
+    });
+  }
+  return {
+    ...(flags.rtpsAddress !== undefined ? { address: flags.rtpsAddress } : {}),
+    ...(flags.peer?.length ? { peers: flags.peer } : {}),
+  };
+}
+
+/** Help text of `--perturb` and `--switch`, shared by `run` and `eval`. */
+export const PERTURB_HELP =
+  'perturb the episode once: knock the held block away, move the target, or unclip the cable';
+export const SWITCH_HELP = 'switch the instruction once mid-episode; success is judged on the new goal';

@@ -3,6 +3,7 @@ import { Option } from 'commander';
 import { UserError } from '../errors.ts';
 import {
   assertGraphPolicy,
+  assertLanguagePolicy,
   assertRecordable,
   describeEpisode,
   runEpisode,
@@ -10,7 +11,7 @@ import {
 } from '../eval/runEpisode.ts';
 import { type EpisodeResult, type EpisodeSpec, PERCEPTION_SOURCES, type Perception } from '../eval/types.ts';
 import { checkRecordFile } from '../record/recordPaths.ts';
-import { parseIntFlag } from './flags.ts';
+import { PERTURB_HELP, parseIntFlag, SWITCH_HELP } from './flags.ts';
 import { addPlannerOptions, llmConfigFromFlags } from './plannerFlags.ts';
 
 interface RunFlags {
@@ -25,6 +26,8 @@ interface RunFlags {
   dryRun?: boolean;
   record?: string;
   perception: Perception;
+  perturb?: boolean;
+  switch?: boolean;
   planner: 'rule' | 'llm';
   llmUrl?: string;
   llmModel?: string;
@@ -56,6 +59,8 @@ export function addRunCommand(program: Command, setExitCode: (code: number) => v
         .choices(['seen', 'unseen'])
         .default('seen'),
     )
+    .option('--perturb', PERTURB_HELP)
+    .option('--switch', SWITCH_HELP)
     .option('--json', 'print the result as one JSON object')
     .option('--dry-run', 'build the episode and print its scene, goal and instruction; do not step')
     .option('--record <file.mcap>', 'record every topic to an MCAP file (ROS 2 CDR; Foxglove, ros2 bag)')
@@ -80,6 +85,7 @@ async function runOne(flags: RunFlags): Promise<number> {
     checkRecordFile(flags.record, '--record');
   }
   if (flags.perception === 'camera') assertGraphPolicy(flags.policy, '--perception camera');
+  if (flags.switch) assertLanguagePolicy(flags.policy, '--switch');
   const spec: EpisodeSpec = {
     task: flags.task,
     robot: flags.robot,
@@ -91,6 +97,8 @@ async function runOne(flags: RunFlags): Promise<number> {
     ...(flags.instruction !== undefined ? { instruction: flags.instruction } : {}),
     ...(flags.record !== undefined && !flags.dryRun ? { record: flags.record } : {}),
     ...(flags.perception === 'camera' ? { perception: flags.perception } : {}),
+    ...(flags.perturb ? { perturb: true } : {}),
+    ...(flags.switch ? { switch: true } : {}),
   };
   const llm = llmConfigFromFlags(flags);
   if (llm) {

@@ -46,4 +46,35 @@ describe('simbridge run --policy language', () => {
     expect(out.status.state).toBe('failed');
     expect(out.status.reason).toMatch(/purple/);
   });
+
+  it('--perturb moves the push target off the block path once, and the policy re-aims at it', async () => {
+    const r = await simbridge(
+      'run',
+      '--task',
+      'push',
+      '--seed',
+      '35',
+      '--policy',
+      'language',
+      '--perturb',
+      '--json',
+    );
+    const out = JSON.parse(r.stdout) as {
+      success: boolean;
+      recoveries: number;
+      disturbances: Array<{ kind: string; from: number[]; to: number[] }>;
+    };
+    expect(r.code).toBe(0);
+    expect(out.disturbances.map((d) => d.kind)).toEqual(['move_target']);
+    const [d] = out.disturbances;
+    expect(Math.hypot(d!.to[0]! - d!.from[0]!, d!.to[1]! - d!.from[1]!)).toBeGreaterThan(0.1);
+    expect(out.recoveries).toBeGreaterThanOrEqual(1);
+    expect(out.success).toBe(true);
+  });
+
+  it('--switch needs a policy that takes instructions', async () => {
+    const r = await simbridge('run', '--task', 'push', '--seed', '1', '--policy', 'oracle', '--switch');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--switch needs a policy that takes instructions.*"oracle"/);
+  });
 });

@@ -18,6 +18,8 @@ const PUSH_Z = 0.022;
 const STROKE_SPEED = 0.08;
 /** Centre distance to the zone centre that ends the strokes early, m. */
 const DONE_RADIUS = 0.012;
+/** Zone displacement between strokes that counts as a re-aim, m. */
+const REAIM_DISTANCE = 0.02;
 
 /**
  * Pushes a block along the table into a zone in short closed-loop strokes, each aimed from
@@ -35,8 +37,17 @@ export const PUSH: SkillDefinition<PushArgs> = {
     return undefined;
   },
   *body(ctx, { object, zone: zoneId, strokes = 8 }) {
-    const zone = ctx.object(zoneId);
+    let aimedAt: readonly number[] | undefined;
     for (let stroke = 0; stroke < strokes; stroke++) {
+      // Each stroke aims at where the zone is now: if it moved since the last stroke, that
+      // is a re-aim (counted as an adaptation, like place's).
+      const zone = ctx.object(zoneId);
+      if (
+        aimedAt &&
+        Math.hypot(zone.position[0] - aimedAt[0]!, zone.position[1] - aimedAt[1]!) > REAIM_DISTANCE
+      )
+        ctx.adaptations++;
+      aimedAt = [...zone.position];
       const obj = ctx.object(object);
       const ex = zone.position[0] - obj.position[0];
       const ey = zone.position[1] - obj.position[1];

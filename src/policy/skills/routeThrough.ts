@@ -28,11 +28,18 @@ export interface RouteThroughArgs {
 
 /** Over-the-clip carry height, lowering height and seating-poke depth of the tcp, m. */
 const CARRY_Z = 0.075;
-const RELEASE_Z = 0.072;
+const LAY_Z = 0.045;
+/** How far past the slot's far end the held segment is laid, m. */
+const TENSION_PAST = 0.02;
+/** Tcp height at which the pads clear the post tops, and the speed the cable is drawn through at. */
+const SLIDE_Z = 0.068;
+const PULL_SPEED = 0.06;
 const CLEAR_Z = 0.09;
 const POKE_Z = 0.045;
 /** Opening while grasping a cable segment, m. */
 const CABLE_GRIP = 0.032;
+/** Opening when the laid cable is let go, m. */
+const RELEASE_GRIP = 0.06;
 
 /** Index of the segment the route starts from: the one seated in `after`, or the fixed end. */
 function fixedIndexOf(ctx: MotionContext, { cable, after }: RouteThroughArgs): number {
@@ -103,12 +110,30 @@ export const ROUTE_THROUGH: SkillDefinition<RouteThroughArgs> = {
     }
     const slotYaw = foldHalfTurn(clip.yaw);
     const [cx, cy] = clip.position;
+    // The slot's far end, seen from the fixed point: past it by more than half a pad, so
+    // the pads clear the posts when they go down.
+    let ux = Math.cos(clip.yaw);
+    let uy = Math.sin(clip.yaw);
+    if (ux * (cx - from[0]) + uy * (cy - from[1]) < 0) {
+      ux = -ux;
+      uy = -uy;
+    }
+    const beyond = clip.size[0] / 2 + TENSION_PAST;
     yield* moveTo(ctx, ctx.pos.x, ctx.pos.y, CARRY_Z, ctx.yaw, APPROACH_SPEED);
-    yield* moveTo(ctx, cx, cy, CARRY_Z, slotYaw, CARRY_SPEED * 0.6);
-    yield* moveTo(ctx, cx, cy, RELEASE_Z, slotYaw, APPROACH_SPEED);
+    // Lay the segment down just short of the slot's near end, so the cable behind it comes in
+    // along the slot axis ...
+    yield* moveTo(ctx, cx - ux * beyond, cy - uy * beyond, CARRY_Z, slotYaw, CARRY_SPEED * 0.6);
+    yield* moveTo(ctx, cx - ux * beyond, cy - uy * beyond, LAY_Z, slotYaw, APPROACH_SPEED);
+    // ... then draw it over the posts to past the far end, low: the cable behind it slides
+    // between the posts (tension), and lay it down there.
+    yield* moveTo(ctx, cx - ux * beyond, cy - uy * beyond, SLIDE_Z, slotYaw, APPROACH_SPEED);
+    yield* moveTo(ctx, cx + ux * beyond, cy + uy * beyond, SLIDE_Z, slotYaw, PULL_SPEED);
+    yield* moveTo(ctx, cx + ux * beyond, cy + uy * beyond, LAY_Z, slotYaw, APPROACH_SPEED);
     yield* settle(ctx);
-    ctx.grip = CABLE_GRIP;
+    // Open wide (the pads are past the posts) so they do not drag the cable up on the way out.
+    ctx.grip = RELEASE_GRIP;
     yield* wait(ctx, 0.4);
+    yield* moveTo(ctx, ctx.pos.x, ctx.pos.y, CLEAR_Z, slotYaw, APPROACH_SPEED);
     yield* moveTo(ctx, cx, cy, CLEAR_Z, slotYaw, APPROACH_SPEED);
     // Seat it: poke straight down into the slot with closed fingers (they fit between the posts).
     // Wait until the fingers are measured closed (a real gripper's command takes a moment).
