@@ -47,6 +47,32 @@ describe('simbridge run --policy language', () => {
     expect(out.status.reason).toMatch(/purple/);
   });
 
+  it('refuses "stack the bowl on the cable" before any motion, and exits 1', async () => {
+    const r = await simbridge(
+      'run',
+      '--task',
+      'cable_route',
+      '--seed',
+      '1',
+      '--policy',
+      'language',
+      '--instruction',
+      'stack the bowl on the cable',
+      '--json',
+    );
+    const out = JSON.parse(r.stdout) as {
+      success: boolean;
+      plan: unknown;
+      plannerFailure: boolean;
+      status: { state: string; reason: string; attempts: number };
+    };
+    expect(r.code).toBe(1);
+    expect(out.plan).toBeNull();
+    expect(out.plannerFailure).toBe(true);
+    expect(out.status).toMatchObject({ state: 'failed', attempts: 0 });
+    expect(out.status.reason).toMatch(/cannot stack a bowl on the cable/);
+  });
+
   it('--perturb moves the push target off the block path once, and the policy re-aims at it', async () => {
     const r = await simbridge(
       'run',
