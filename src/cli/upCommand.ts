@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { UserError } from '../errors.ts';
+import { PERCEPTION_SOURCES, type Perception } from '../eval/types.ts';
 import { checkRecordFile } from '../record/index.ts';
 import { startUp } from '../up/startUp.ts';
 import { parseIntFlag } from './flags.ts';
@@ -16,6 +17,7 @@ interface UpFlags {
   rosbridgePort: number;
   open: boolean;
   camera?: boolean;
+  perception: Perception;
   record?: string;
   planner: 'rule' | 'llm';
   llmUrl?: string;
@@ -61,6 +63,14 @@ export function addUpCommand(program: Command, setExitCode: (code: number) => vo
     )
     .option('--no-open', 'do not open the viewer in a browser')
     .option('--camera', 'render the scene camera and show it in the viewer (about 0.3 s of CPU per second)')
+    .addOption(
+      new Option(
+        '--perception <source>',
+        "where the policy's /detections come from: the sim's ground truth, or a perception node on the sim camera (turns the camera on)",
+      )
+        .choices(PERCEPTION_SOURCES)
+        .default('ground-truth'),
+    )
     .option('--record <file.mcap>', 'record every topic to an MCAP file until Ctrl-C')
     .addHelpText('after', upHelp);
   addPlannerOptions(cmd).action(async (flags: UpFlags) => {
@@ -73,6 +83,7 @@ async function runUp(flags: UpFlags): Promise<number> {
   const llm = llmConfigFromFlags(flags);
   const up = await startUp({
     camera: flags.camera === true,
+    perception: flags.perception,
     ...(llm ? { planner: llmPlanner(llm) } : {}),
     ...(flags.record !== undefined ? { record: flags.record } : {}),
     task: flags.task,
@@ -85,7 +96,8 @@ async function runUp(flags: UpFlags): Promise<number> {
   });
   process.stdout.write(`${up.url}\n`);
   process.stderr.write(
-    `simbridge up: viewer ${up.url}, rosbridge ${up.rosbridgeUrl}, task ${flags.task} seed ${flags.seed}; Ctrl-C to stop\n`,
+    `simbridge up: viewer ${up.url}, rosbridge ${up.rosbridgeUrl}, task ${flags.task} seed ${flags.seed}` +
+      `${up.perception ? ', /detections from the camera (ground truth on /sim/ground_truth/detections)' : ''}; Ctrl-C to stop\n`,
   );
   if (flags.open) openBrowser(up.url);
   await new Promise<void>((resolve) => {

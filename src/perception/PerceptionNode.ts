@@ -28,7 +28,15 @@ type Stamp = { sec: number; nanosec: number };
 export interface PerceptionNodeOptions {
   /** Node name. @default 'perception' */
   name?: string;
-  /** Camera topics (a RealSense driver's names by default), and where detections go. */
+  /**
+   * Namespace of the node: its default topics (camera, detections, tf, robot_description,
+   * joint_states) resolve in it, as a namespaced sim publishes them. @default '/'
+   */
+  namespace?: string;
+  /**
+   * Camera topics (a RealSense driver's names by default), and where detections go. Relative
+   * names resolve in `namespace`.
+   */
   topics?: { color?: string; depth?: string; cameraInfo?: string; detections?: string };
   /** The fixed frame detections are published in; the camera's pose comes from /tf and /tf_static. @default 'world' */
   worldFrame?: string;
@@ -98,18 +106,20 @@ export class PerceptionNode {
   constructor(context: Context, options: PerceptionNodeOptions = {}) {
     this.#options = options;
     this.#tracker = new ObjectTracker(options.tracker);
-    const node = context.createNode(options.name ?? 'perception');
+    const node = context.createNode(options.name ?? 'perception', {
+      ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
+    });
     this.node = node;
     const topics = options.topics ?? {};
     this.#pub = node.createPublisher(
       'vision_msgs/msg/Detection3DArray',
-      topics.detections ?? '/detections',
+      topics.detections ?? 'detections',
       QOS_DEFAULT,
     );
     const images = { ...QOS_DEFAULT, depth: 2 };
     node.createSubscription(
       'sensor_msgs/msg/Image',
-      topics.color ?? '/camera/color/image_raw',
+      topics.color ?? 'camera/color/image_raw',
       images,
       (m) => {
         this.#color = m;
@@ -118,7 +128,7 @@ export class PerceptionNode {
     );
     node.createSubscription(
       'sensor_msgs/msg/Image',
-      topics.depth ?? '/camera/depth/image_raw',
+      topics.depth ?? 'camera/depth/image_raw',
       images,
       (m) => {
         this.#depth = m;
@@ -127,7 +137,7 @@ export class PerceptionNode {
     );
     node.createSubscription(
       'sensor_msgs/msg/CameraInfo',
-      topics.cameraInfo ?? '/camera/color/camera_info',
+      topics.cameraInfo ?? 'camera/color/camera_info',
       images,
       (m) => {
         this.#info = m;
@@ -140,14 +150,14 @@ export class PerceptionNode {
     };
     node.createSubscription(
       'tf2_msgs/msg/TFMessage',
-      '/tf_static',
+      'tf_static',
       { ...QOS_TRANSIENT_LOCAL, depth: 100 },
       onTf,
     );
-    node.createSubscription('tf2_msgs/msg/TFMessage', '/tf', { ...QOS_DEFAULT, depth: 100 }, onTf);
+    node.createSubscription('tf2_msgs/msg/TFMessage', 'tf', { ...QOS_DEFAULT, depth: 100 }, onTf);
     const maskOption = options.robotMask ?? true;
     if (maskOption !== false) {
-      node.createSubscription('std_msgs/msg/String', '/robot_description', QOS_TRANSIENT_LOCAL, (m) => {
+      node.createSubscription('std_msgs/msg/String', 'robot_description', QOS_TRANSIENT_LOCAL, (m) => {
         try {
           this.#mask = new RobotMask(
             parseUrdf(m.data, '/robot_description'),
@@ -159,7 +169,7 @@ export class PerceptionNode {
       });
     }
     if (options.gripper) {
-      node.createSubscription('sensor_msgs/msg/JointState', '/joint_states', QOS_DEFAULT, (m) => {
+      node.createSubscription('sensor_msgs/msg/JointState', 'joint_states', QOS_DEFAULT, (m) => {
         this.#joints = m;
       });
     }

@@ -3,7 +3,9 @@ import { getScene } from '../../sim/scene/SceneSpec.ts';
 import { getTask, listTaskIds } from '../../sim/tasks/index.ts';
 import { UserError } from '../errors.ts';
 import { resolveRobot, resolveScene } from '../eval/resolve.ts';
+import type { Perception } from '../eval/types.ts';
 import { type Context, createContext, msgsValidator, QOS_CLOCK, SimClock } from '../graph/index.ts';
+import { createRobotPerception, type PerceptionNode } from '../perception/PerceptionNode.ts';
 import { LanguageNode } from '../policy/language/LanguageNode.ts';
 import type { Planner } from '../policy/language/LanguagePolicy.ts';
 import { startRecording } from '../record/index.ts';
@@ -37,6 +39,13 @@ export interface UpOptions {
    * ~300 kB of JSON to every rosbridge client. @default false
    */
   camera?: boolean;
+  /**
+   * Where the policy's /detections come from. `camera` turns the camera on (without the
+   * sim-only segmentation), moves the sim's ground truth to /sim/ground_truth/detections, and
+   * puts a perception node between the camera and the policy, as `run --perception camera`
+   * does; the viewer then draws what the policy perceives. @default 'ground-truth'
+   */
+  perception?: Perception;
   /** Record every topic to this MCAP file until close(). */
   record?: string;
   /** The language policy's planner. @default the rule-based planner */
@@ -54,6 +63,8 @@ export interface Up {
   readonly sim: SimNode;
   /** The language policy node running now (a reset replaces it). */
   readonly policy: LanguageNode;
+  /** The perception node, with `perception: 'camera'`. It forgets its tracks at each reset. */
+  readonly perception: PerceptionNode | undefined;
   stats(): { loop: RealtimeLoopStats; rosbridgeClients: number; policyRestarts: number };
   /** Stops the loop, both servers and the nodes; no port is left open. Safe to call twice. */
   close(): Promise<void>;
@@ -61,6 +72,8 @@ export interface Up {
 
 /** Control rate of the language policy node, Hz (as in runGraphEpisode). */
 const CONTROL_HZ = 60;
+/** With `perception: 'camera'`, the sim's ground truth goes here (as in runGraphEpisode). */
+export const GROUND_TRUTH_DETECTIONS = '/sim/ground_truth/detections';
 
 /**
  * `simbridge up`: on one local context, the sim node (ticked in real time), the language policy
@@ -96,8 +109,19 @@ export async function startUp(options: UpOptions = {}): Promise<Up> {
   };
   try {
     // Interactive: no time limit (the scene stays live for the next instruction).
-    const sim = new SimNode(context, { robot, scene, timeLimit: false, camera: options.camera ?? false });
+    const perceive = options.perception === 'camera';
+    const sim = new SimNode(context, {
+      robot,
+      scene,
+      timeLimit: false,
+      ...(perceive
+        ? { camera: { segmentation: false }, detectionsTopic: GROUND_TRUTH_DETECTIONS }
+        : { camera: options.camera ?? false }),
+    });
     cleanups.push(() => sim.destroy());
+    // Between the camera and the policy; it sees a reset as sim time going back and starts afresh.
+    const perception = perceive ? createRobotPerception(context, sim.env.robotDescription.config) : undefined;
+    if (perception) cleanups.push(() => perception.destroy());
     if (options.record !== undefined) {
       const recorder = startRecording(context, { path: options.record, source: '--record' });
       cleanups.push(() => recorder.close());
@@ -190,6 +214,7 @@ export async function startUp(options: UpOptions = {}): Promise<Up> {
       get policy() {
         return policy;
       },
+      perception,
       stats: () => ({ loop: loop.stats(), rosbridgeClients: rosbridge.stats().clients, policyRestarts }),
       close() {
         closing ??= cleanup();

@@ -109,7 +109,7 @@ describe('policy node over a rosbridge link that drops', () => {
     expect(
       server.frames
         .slice(sinceReconnect)
-        .some((f) => f.op === 'call_service' && String(f.service).endsWith('/_action/send_goal')),
+        .some((f) => f.op === 'send_action_goal' && String(f.action).endsWith('/gripper_cmd')),
     ).toBe(true);
   });
 });

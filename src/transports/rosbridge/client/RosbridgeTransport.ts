@@ -1,8 +1,10 @@
 /**
  * The graph over a remote rosbridge v2 server (rosbridge_suite's `rosbridge_server`, or this
  * project's): topics and services travel as rosbridge JSON over one WebSocket, with ROS 2 type
- * names (`sensor_msgs/msg/JointState`, `std_srvs/srv/Trigger`). Actions need nothing more: the
- * graph maps them onto their `_action/*` services and topics.
+ * names (`sensor_msgs/msg/JointState`, `std_srvs/srv/Trigger`). Graph actions, which the graph
+ * builds from hidden `_action/*` services and topics that rosbridge does not expose, travel as
+ * rosbridge's action ops instead (send_action_goal, action_feedback, action_result,
+ * cancel_action_goal, advertise_action): see RosbridgeActions.ts.
  *
  * - **Validation at receipt.** Every message from the server is converted from rosbridge JSON
  *   (base64 `uint8[]`, `null` for NaN, missing fields defaulted) and handed to the graph, which
@@ -46,6 +48,7 @@ import {
   type StatusMessage,
 } from '../protocol.ts';
 import { Backoff, type BackoffOptions } from './Backoff.ts';
+import { parseActionEndpoint, RosbridgeActions } from './RosbridgeActions.ts';
 
 export interface RosbridgeTransportOptions {
   /** The server, `ws://host:9090` or `wss://...`. */
@@ -73,6 +76,13 @@ export interface RosbridgeTransportOptions {
   maxBufferedBytes?: number;
   /** Fragmented messages reassembled at once; beyond it the oldest is abandoned. @default 16 */
   maxFragmentedMessages?: number;
+  /**
+   * An action goal neither refused nor answered within this long counts as accepted, ms
+   * (rosbridge sends no "accepted"; feedback or a result accept a goal sooner). Keep it above
+   * rosbridge_server's 1 s wait for a missing action server, so that one fails `sendGoal`.
+   * @default 1500
+   */
+  actionAcceptWindowMs?: number;
 }
 
 /** Counters, for logs, status displays and tests. */
@@ -157,6 +167,7 @@ export class RosbridgeTransport implements Transport {
   readonly #pending = new Map<string, PendingCall>();
   readonly #fragments = new Map<string, Fragments>();
   readonly #listeners = new Set<(connected: boolean) => void>();
+  readonly #actions: RosbridgeActions;
   readonly #firstConnection: Promise<void>;
   #resolveFirst!: () => void;
   #ws: WebSocket | undefined;
@@ -183,10 +194,22 @@ export class RosbridgeTransport implements Transport {
       maxBufferedBytes: options.maxBufferedBytes ?? 8 * 1024 * 1024,
       maxFragmentedMessages: options.maxFragmentedMessages ?? 16,
     };
+    const self = this;
+    this.#actions = new RosbridgeActions(
+      {
+        url: this.url,
+        get connected() {
+          return self.#connected;
+        },
+        logger: this.#logger,
+        send: (op) => this.#send(op),
+        bad: (what) => this.#bad(what),
+      },
+      options.actionAcceptWindowMs === undefined ? {} : { acceptWindowMs: options.actionAcceptWindowMs },
+    );
     this.#firstConnection = new Promise((resolve) => {
       this.#resolveFirst = resolve;
     });
-    const self = this;
     this.connection = {
       get connected() {
         return self.#connected;
@@ -241,6 +264,8 @@ export class RosbridgeTransport implements Transport {
 
   advertise(endpoint: TopicEndpoint): PublisherHandle {
     this.#assertAlive();
+    const act = parseActionEndpoint(endpoint.topic);
+    if (act) return this.#actions.advertise(endpoint, act.kind, act.action);
     let entry = this.#publishers.get(endpoint.topic);
     const latched = endpoint.qos.durability === 'transient_local';
     if (!entry) {
@@ -266,6 +291,8 @@ export class RosbridgeTransport implements Transport {
     onMessage: (msg: unknown, info: MessageInfo) => void,
   ): SubscriptionHandle {
     this.#assertAlive();
+    const act = parseActionEndpoint(endpoint.topic);
+    if (act) return this.#actions.subscribe(endpoint, act.kind, act.action, onMessage);
     let entry = this.#subscriptions.get(endpoint.topic);
     if (!entry) {
       entry = {
@@ -299,6 +326,8 @@ export class RosbridgeTransport implements Transport {
 
   advertiseService(endpoint: ServiceEndpoint, handler: ServiceHandler): ServiceHandle {
     this.#assertAlive();
+    const act = parseActionEndpoint(endpoint.service);
+    if (act) return this.#actions.advertiseService(endpoint, act.kind, act.action, handler);
     if (this.#services.has(endpoint.service)) {
       throw new UserError(`service ${endpoint.service} is already served on this rosbridge connection`, {
         source: this.url,
@@ -312,6 +341,8 @@ export class RosbridgeTransport implements Transport {
 
   createServiceClient(endpoint: ServiceEndpoint): ServiceClientHandle {
     this.#assertAlive();
+    const act = parseActionEndpoint(endpoint.service);
+    if (act) return this.#actions.createClient(endpoint, act.kind, act.action);
     return new RemoteClient(this, endpoint);
   }
 
@@ -341,6 +372,7 @@ export class RosbridgeTransport implements Transport {
     clearTimeout(this.#reconnectTimer);
     clearInterval(this.#pingTimer);
     this.#failPending(new Error(`rosbridge transport to ${this.url} was destroyed`));
+    this.#actions.destroy(`rosbridge transport to ${this.url} was destroyed`);
     const ws = this.#ws;
     this.#ws = undefined;
     if (ws) {
@@ -452,6 +484,7 @@ export class RosbridgeTransport implements Transport {
       this.#stats.connects++;
       if (this.#token !== undefined) ws.send(JSON.stringify({ op: 'auth', token: this.#token }));
       this.#declareAll();
+      this.#actions.onConnected();
       this.#startPing(ws);
       // The first connection is the expected case; a reconnect is news.
       if (this.#stats.connects === 1) this.#logger.debug(`rosbridge: connected to ${this.url}`);
@@ -483,6 +516,7 @@ export class RosbridgeTransport implements Transport {
       if (opened) {
         this.#stats.disconnects++;
         this.#failPending(new Error(`connection to the rosbridge server at ${this.url} was lost`));
+        this.#actions.onDisconnected(`the connection to the rosbridge server at ${this.url} was lost`);
         this.#fragments.clear();
         this.#setConnected(false);
         const why = reason.length ? `${code} ${rawToString(reason)}` : String(code);
@@ -592,8 +626,20 @@ export class RosbridgeTransport implements Transport {
       case 'fragment':
         this.#onFragment(m);
         return;
+      case 'action_feedback':
+        this.#actions.onFeedback(m);
+        return;
+      case 'action_result':
+        this.#actions.onResult(m);
+        return;
+      case 'send_action_goal':
+        void this.#actions.onSendGoal(m);
+        return;
+      case 'cancel_action_goal':
+        this.#actions.onCancelGoal(m);
+        return;
       default:
-        this.#bad(`op "${m.op}" is not used by this client (it sends no action goals)`);
+        this.#bad(`op "${m.op}" is not used by this client`);
     }
   }
 
@@ -850,9 +896,8 @@ function subscribeOp(topic: string, e: TopicSubs): Record<string, unknown> {
 
 /**
  * `{ type }` for a `pkg/msg/Type` or `pkg/srv/Type` name, which every rosbridge server resolves;
- * nothing for the types the graph gives an action's hidden endpoints
- * (`control_msgs/action/GripperCommand_SendGoal`, `..._FeedbackMessage`), which servers do not
- * know by that name: they look the type up from the topic or service name instead.
+ * nothing for other names (`pkg/action/Type_Goal` used as a plain topic type), which servers do
+ * not know by that name: they look the type up from the topic or service name instead.
  */
 function typeField(type: string, kind: 'msg' | 'srv'): { type?: string } {
   return type.split('/')[1] === kind ? { type } : {};
