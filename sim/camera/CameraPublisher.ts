@@ -19,7 +19,11 @@ import { PinholeCamera, rotationToQuaternion } from './PinholeCamera.ts';
 import type { RenderOptions } from './RayScene.ts';
 import { SceneRenderer } from './SceneRenderer.ts';
 
-/** The camera topics (DESIGN.md's contract, plus depth camera_info and segmentation as RealSense names them). */
+/**
+ * The camera topics (DESIGN.md's contract, plus depth camera_info and segmentation as RealSense
+ * names them), for a sim node at the root. A sim node in a namespace publishes them under it
+ * (`/left/camera/color/image_raw`), like its other topics.
+ */
 export const CAMERA_TOPICS = {
   color: '/camera/color/image_raw',
   colorInfo: '/camera/color/camera_info',
@@ -63,18 +67,20 @@ export class CameraPublisher {
     this.frame = new CameraFrame(this.camera.width, this.camera.height);
     const images = { ...QOS_DEFAULT, depth: 2 };
     const segmentation = options.segmentation ?? true;
+    // Relative names: in the node's namespace, as the sim node's own topics (and tf_static) are.
+    const rel = (topic: string) => topic.slice(1);
     this.#pubs = {
-      color: node.createPublisher('sensor_msgs/msg/Image', CAMERA_TOPICS.color, images),
-      colorInfo: node.createPublisher('sensor_msgs/msg/CameraInfo', CAMERA_TOPICS.colorInfo, images),
-      depth: node.createPublisher('sensor_msgs/msg/Image', CAMERA_TOPICS.depth, images),
-      depthInfo: node.createPublisher('sensor_msgs/msg/CameraInfo', CAMERA_TOPICS.depthInfo, images),
+      color: node.createPublisher('sensor_msgs/msg/Image', rel(CAMERA_TOPICS.color), images),
+      colorInfo: node.createPublisher('sensor_msgs/msg/CameraInfo', rel(CAMERA_TOPICS.colorInfo), images),
+      depth: node.createPublisher('sensor_msgs/msg/Image', rel(CAMERA_TOPICS.depth), images),
+      depthInfo: node.createPublisher('sensor_msgs/msg/CameraInfo', rel(CAMERA_TOPICS.depthInfo), images),
       segmentation: segmentation
-        ? node.createPublisher('sensor_msgs/msg/Image', CAMERA_TOPICS.segmentation, images)
+        ? node.createPublisher('sensor_msgs/msg/Image', rel(CAMERA_TOPICS.segmentation), images)
         : undefined,
       labels: segmentation
-        ? node.createPublisher('std_msgs/msg/String', CAMERA_TOPICS.labels, QOS_TRANSIENT_LOCAL)
+        ? node.createPublisher('std_msgs/msg/String', rel(CAMERA_TOPICS.labels), QOS_TRANSIENT_LOCAL)
         : undefined,
-      tfStatic: node.createPublisher('tf2_msgs/msg/TFMessage', '/tf_static', QOS_TRANSIENT_LOCAL),
+      tfStatic: node.createPublisher('tf2_msgs/msg/TFMessage', 'tf_static', QOS_TRANSIENT_LOCAL),
     };
     this.#pubs.tfStatic.publish({ transforms: this.staticTransforms(node.now()) });
   }
@@ -97,7 +103,10 @@ export class CameraPublisher {
     const scene = this.#env.scene;
     if (scene !== this.#scene || !this.#renderer) {
       this.#scene = scene;
-      this.#renderer = new SceneRenderer(scene, this.#env.robot);
+      this.#renderer = new SceneRenderer(
+        scene,
+        this.#env.arms.map((a) => a.robot),
+      );
       this.#pubs.labels?.publish({ data: JSON.stringify(this.#renderer.instances) });
     }
     this.#renderer.render(this.camera, this.frame, this.#options.render);

@@ -54,7 +54,8 @@ export class SceneRenderer {
   readonly instances: InstanceLabel[];
   readonly #updaters: Updater[] = [];
 
-  constructor(scene: Scene, robot?: SimRobot) {
+  /** `robot`: the robot, or every robot at a shared table (all under the one 'robot' instance). */
+  constructor(scene: Scene, robot?: SimRobot | readonly SimRobot[]) {
     const rs = this.rayScene;
     this.instances = [{ id: TABLE_INSTANCE, name: 'table', kind: 'table', className: 'table' }];
     const table = rs.add(
@@ -74,7 +75,11 @@ export class SceneRenderer {
       1,
     );
     rs.add(Primitive.rect(Infinity, Infinity, FLOOR_COLOR, 0)).setPose(0, 0, FLOOR_Z, 0, 0, 0, 1);
-    if (robot) this.#addRobot(robot);
+    const robots = robot === undefined ? [] : Array.isArray(robot) ? robot : [robot as SimRobot];
+    if (robots.length > 0) {
+      this.instances.push({ id: ROBOT_INSTANCE, name: 'robot', kind: 'robot', className: 'robot' });
+    }
+    for (const r of robots) this.#addRobot(r);
     let id = FIRST_OBJECT_INSTANCE;
     for (const o of scene.objects) {
       const instance = id++;
@@ -131,7 +136,6 @@ export class SceneRenderer {
   }
 
   #addRobot(robot: SimRobot): void {
-    this.instances.push({ id: ROBOT_INSTANCE, name: 'robot', kind: 'robot', className: 'robot' });
     const articulation = robot.articulation;
     for (const link of robot.description.urdf.links.values()) {
       for (const visual of link.visuals) {

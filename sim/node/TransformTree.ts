@@ -17,14 +17,19 @@ const _s = new Vector3();
  * The robot's frames as robot_state_publisher broadcasts them: one transform per
  * URDF joint, parent link → child link. Fixed joints (and world → base_link) go on
  * /tf_static; movable joints on /tf, read from the robot tree's current state.
+ * `framePrefix` is robot_state_publisher's frame_prefix: with `left/`, every link frame
+ * is `left/<link>` (the world frame is shared and stays `world`), so several robots of one
+ * model share one tf tree.
  */
 export class TransformTree {
   readonly #desc: RobotDescription;
   readonly #movable: Array<{ parent: string; child: string }>;
   readonly #fixed: Array<{ parent: string; child: string; origin: Matrix4 }>;
+  readonly #prefix: string;
 
-  constructor(desc: RobotDescription) {
+  constructor(desc: RobotDescription, framePrefix = '') {
     this.#desc = desc;
+    this.#prefix = framePrefix;
     this.#movable = [];
     this.#fixed = [];
     for (const j of desc.urdf.joints) {
@@ -40,10 +45,11 @@ export class TransformTree {
 
   staticTransforms(stamp: Stamp): TransformStamped[] {
     const mount = this.#desc.config.mount ?? { xyz: [0, 0, 0], rpy: [0, 0, 0] };
+    const p = this.#prefix;
     const out = [
-      matrixTransform(stamp, 'world', this.#desc.config.base_link, originToMatrix4(mount, new Matrix4())),
+      matrixTransform(stamp, 'world', p + this.#desc.config.base_link, originToMatrix4(mount, new Matrix4())),
     ];
-    for (const f of this.#fixed) out.push(matrixTransform(stamp, f.parent, f.child, f.origin));
+    for (const f of this.#fixed) out.push(matrixTransform(stamp, p + f.parent, p + f.child, f.origin));
     return out;
   }
 
@@ -52,7 +58,7 @@ export class TransformTree {
     return this.#movable.map((j) => {
       _inv.copy(tree.linkPose(j.parent)).invert();
       _rel.multiplyMatrices(_inv, tree.linkPose(j.child));
-      return matrixTransform(stamp, j.parent, j.child, _rel);
+      return matrixTransform(stamp, this.#prefix + j.parent, this.#prefix + j.child, _rel);
     });
   }
 }

@@ -18,7 +18,7 @@ interface LaunchFlags {
 
 const launchHelp = `
 A launch file names the nodes to run (sim, policy, rosbridge_server, viewer,
-recorder, camera, heartbeat), their parameters, namespace, topic remappings,
+recorder, camera, perception, heartbeat), their parameters, namespace, topic remappings,
 transport and restart policy. See launch/*.launch.yaml.
 
 Grouping: on the local transport all nodes share one worker thread (the local

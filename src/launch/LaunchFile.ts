@@ -18,6 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isPair, isScalar, LineCounter, parse, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
+import { RobotsSpecSchema } from '../../sim/scene/RobotPlacement.ts';
 import { UserError } from '../errors.ts';
 import {
   type NameViolation,
@@ -78,6 +79,12 @@ const nodeSchema = z.discriminatedUnion('kind', [
           split: z.enum(['seen', 'unseen']).optional(),
           /** Sim time per wall time; 1 is real time. @default 1 */
           realtimeFactor: z.number().positive().max(1000).optional(),
+          /**
+           * Several robots on one table (sim/scene/RobotPlacement.ts): `[{ name, robot, base, task }]`.
+           * Each arm's topics go under `<namespace>/<name>`, its frames are `<name>/...`; `robot`
+           * is then unused and `task` is the default of arms without their own. @default one robot
+           */
+          robots: RobotsSpecSchema.optional(),
         })
         .strict()
         .optional(),
@@ -172,6 +179,45 @@ const nodeSchema = z.discriminatedUnion('kind', [
           width: z.number().int().min(1).max(4096).optional(),
           height: z.number().int().min(1).max(4096).optional(),
           rateHz: z.number().positive().max(1000).optional(),
+          /** Also publish /camera/segmentation/* (sim-only ground truth; perception does not use it). @default true */
+          segmentation: z.boolean().optional(),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+  z
+    .object({
+      /**
+       * Estimates objects from RGB-D (colour, depth, CameraInfo; no segmentation) and publishes
+       * them as vision_msgs/Detection3DArray, in place of the sim's ground truth: on the local
+       * transport from the camera of its namespace's sim (remap the sim's `detections` aside),
+       * on a network transport from a real robot's camera topics.
+       */
+      kind: z.literal('perception'),
+      ...common,
+      parameters: z
+        .object({
+          /** Robot whose URDF is masked out and whose gripper carries grasped objects. @default 'ur5e' */
+          robot: z.string().min(1).optional(),
+          /** Input and output topics; relative names resolve in the node's namespace. */
+          topics: z
+            .object({
+              /** @default 'camera/color/image_raw' */
+              color: rosName(validateTopicName, 'topic name').optional(),
+              /** 32FC1 metres or 16UC1 millimetres, registered to colour. @default 'camera/depth/image_raw' */
+              depth: rosName(validateTopicName, 'topic name').optional(),
+              /** @default 'camera/color/camera_info' */
+              cameraInfo: rosName(validateTopicName, 'topic name').optional(),
+              /** @default 'detections' */
+              detections: rosName(validateTopicName, 'topic name').optional(),
+            })
+            .strict()
+            .optional(),
+          /** Fixed frame of the detections; the camera's pose comes from tf. @default 'world' */
+          worldFrame: z.string().min(1).optional(),
+          /** Ignore the robot's own pixels (its URDF posed from tf). @default true */
+          robotMask: z.boolean().optional(),
         })
         .strict()
         .optional(),

@@ -17,6 +17,7 @@ import { threadId } from 'node:worker_threads';
 import { TABLETOP_CAMERA } from '../../sim/camera/CameraSpec.ts';
 import type { ResetResult } from '../../sim/Env.ts';
 import { SimNode } from '../../sim/node/SimNode.ts';
+import type { RobotDescription } from '../../sim/robot/RobotConfig.ts';
 import { listTaskIds } from '../../sim/tasks/index.ts';
 import { UserError } from '../errors.ts';
 import { resolveRobot, resolveScene } from '../eval/resolve.ts';
@@ -32,6 +33,7 @@ import {
   SimClock,
 } from '../graph/index.ts';
 import { expandTopicName } from '../graph/Names.ts';
+import { createRobotPerception } from '../perception/PerceptionNode.ts';
 import { LanguageNode } from '../policy/language/LanguageNode.ts';
 import { OraclePolicy } from '../policy/oracle/OraclePolicy.ts';
 import { PolicyNode } from '../policy/PolicyNode.ts';
@@ -45,7 +47,7 @@ import { startStaticServer } from '../up/StaticServer.ts';
 import { ensureViewerBuilt } from '../up/viewerBuild.ts';
 import type { LaunchNode } from './LaunchFile.ts';
 import { RemapTransport } from './RemapTransport.ts';
-import { nodeFullName, restartDelay, restartOf, type UnitSpec } from './units.ts';
+import { armNamespaces, nodeFullName, restartDelay, restartOf, type UnitSpec } from './units.ts';
 
 /** What the unit reports to whoever runs it (the launcher, through a thread or process boundary). */
 export interface UnitHost {
@@ -67,12 +69,19 @@ interface Instance {
   stop(): void | Promise<void>;
 }
 
-/** A namespace with a sim in this unit: the clock its nodes share and the episode running. */
+/**
+ * A namespace with a sim in this unit: the clock its nodes share and the episode running. A sim
+ * with several robots on one table (parameters.robots) makes one cell per arm namespace too,
+ * with the same clock and followers, the arm's own goal and instruction, and the arm's placed
+ * robot description (its base pose), which a policy in that namespace drives.
+ */
 interface Cell {
   clock: SimClock;
   reset: ResetResult | undefined;
   /** Restarted (not counted as failures) when the sim starts a new episode. */
   followers: Set<Supervised>;
+  /** An arm's cell: the robot as placed on the shared table. */
+  robot?: RobotDescription;
 }
 
 /** Order in which kinds start; they stop in reverse. The recorder first, to see every topic appear. */
@@ -80,6 +89,7 @@ const START_ORDER: Record<LaunchNode['kind'], number> = {
   recorder: 0,
   sim: 1,
   camera: 2,
+  perception: 3,
   heartbeat: 3,
   policy: 4,
   rosbridge_server: 5,
@@ -118,11 +128,11 @@ class UnitRun {
     };
     for (const node of spec.nodes) {
       if (node.kind === 'sim') {
-        this.cells.set(node.namespace ?? '/', {
-          clock: new SimClock(),
-          reset: undefined,
-          followers: new Set(),
-        });
+        const cell: Cell = { clock: new SimClock(), reset: undefined, followers: new Set() };
+        this.cells.set(node.namespace ?? '/', cell);
+        for (const armNs of armNamespaces(node)) {
+          this.cells.set(armNs, { clock: cell.clock, reset: undefined, followers: cell.followers });
+        }
       }
     }
   }
@@ -279,19 +289,21 @@ const startSim: Starter = async (unit, self, fail, restarts) => {
     | Extract<LaunchNode, { kind: 'camera' }>
     | undefined;
   const scene = resolveScene(p.scene);
+  const { segmentation, ...cameraSpec } = camera?.parameters ?? {};
   const context = unit.context(spec, cell.clock);
   let sim: SimNode | undefined;
   let loop: RealtimeLoop | undefined;
   try {
     sim = new SimNode(context, {
-      robot: resolveRobot(p.robot ?? 'ur5e'),
+      ...(p.robots ? { robots: p.robots } : { robot: resolveRobot(p.robot ?? 'ur5e') }),
       scene,
       name: spec.name ?? 'sim',
       namespace: ns,
       ...(camera
         ? {
             camera: {
-              spec: { ...(scene.camera ?? TABLETOP_CAMERA), ...(camera.parameters ?? {}) },
+              spec: { ...(scene.camera ?? TABLETOP_CAMERA), ...cameraSpec },
+              ...(segmentation !== undefined ? { segmentation } : {}),
             },
           }
         : {}),
@@ -301,15 +313,34 @@ const startSim: Starter = async (unit, self, fail, restarts) => {
     const seed = p.seed ?? 0;
     const reset = sim.reset({ task, seed, split: p.split ?? 'seen' });
     cell.reset = reset;
-    self.log(
-      `${sim.env.robotDescription.id} ${task} seed ${seed}; the episode's instruction: "${reset.instruction}"`,
-    );
+    const armSpaces = armNamespaces(spec);
+    if (reset.arms) {
+      reset.arms.forEach((arm, i) => {
+        const armCell = unit.cells.get(armSpaces[i]!)!;
+        armCell.reset = {
+          ...reset,
+          observation: arm.observation,
+          instruction: arm.instruction,
+          goal: arm.goal,
+        };
+        armCell.robot = sim!.env.robotDescriptions[i]!;
+        self.log(
+          `${armSpaces[i]}: ${arm.robot} ${arm.task} seed ${seed}; its instruction: "${arm.instruction}"`,
+        );
+      });
+    } else {
+      self.log(
+        `${sim.env.robotDescription.id} ${task} seed ${seed}; the episode's instruction: "${reset.instruction}"`,
+      );
+    }
     // A restarted sim starts its episode over, so the nodes that follow it start over too.
     if (restarts > 0) for (const f of cell.followers) void f.renew('the sim restarted');
     const s = sim;
     const clock = cell.clock;
     let lastNs = clock.nowNanoseconds();
     let wasDone = false;
+    /** Arms whose success was logged (several robots on one table). */
+    const armLogged = armSpaces.map(() => false);
     const factor = p.realtimeFactor ?? 1;
     loop = new RealtimeLoop({
       stepSeconds: (s.env.dtSeconds * s.env.substeps) / factor,
@@ -319,11 +350,17 @@ const startSim: Starter = async (unit, self, fail, restarts) => {
           // Sim time went back: /sim/reset started a new episode. Its policies start afresh, so the
           // next instruction plans against the new scene (as `simbridge up` does).
           wasDone = false;
+          armLogged.fill(false);
           self.log('new episode (sim/reset): restarting the nodes of this namespace that follow it');
           for (const f of cell.followers) void f.renew('new sim episode');
         }
         s.tick();
         lastNs = clock.nowNanoseconds();
+        armSpaces.forEach((armNs, i) => {
+          if (armLogged[i] || !s.arms[i]!.checks.success) return;
+          armLogged[i] = true;
+          self.log(`${armNs}: task succeeded at ${s.env.timeSeconds.toFixed(2)} s of sim time`);
+        });
         if (s.done && !wasDone) {
           wasDone = true;
           const checks = s.checks;
@@ -363,9 +400,15 @@ const startPolicy: Starter = async (unit, self, fail) => {
   const spec = self.spec as Extract<LaunchNode, { kind: 'policy' }>;
   const p = spec.parameters ?? {};
   const ns = spec.namespace ?? '/';
-  const robot = resolveRobot(p.robot ?? 'ur5e');
-  const scene = resolveScene(p.scene);
   const cell = unit.cells.get(ns);
+  // At a shared table the arm of this namespace is placed somewhere: drive it as placed.
+  const robot = cell?.robot ?? resolveRobot(p.robot ?? 'ur5e');
+  if (cell?.robot && p.robot !== undefined && p.robot !== cell.robot.id) {
+    throw new UserError(`robot is ${p.robot}, but the arm in ${ns} is a ${cell.robot.id}`, {
+      source: self.fullName,
+    });
+  }
+  const scene = resolveScene(p.scene);
   const controlHz = p.controlHz ?? CONTROL_HZ;
   let clock: 'wall' | 'sim' | SimClock;
   if (cell) clock = cell.clock;
@@ -575,6 +618,51 @@ const startCamera: Starter = async (_unit, self) => {
   return { stop() {} };
 };
 
+/**
+ * Perception from RGB-D: on the local transport the camera of its namespace's sim, on a network
+ * transport a real robot's camera topics. Its tracks reset themselves when sim time goes back.
+ */
+const startPerception: Starter = async (unit, self, fail) => {
+  const spec = self.spec as Extract<LaunchNode, { kind: 'perception' }>;
+  const p = spec.parameters ?? {};
+  const ns = spec.namespace ?? '/';
+  const robot = resolveRobot(p.robot ?? 'ur5e');
+  const context = unit.context(spec, unit.cells.get(ns)?.clock ?? 'wall');
+  try {
+    const perception = createRobotPerception(context, robot.config, {
+      name: spec.name ?? 'perception',
+      namespace: ns,
+      ...(p.topics ? { topics: p.topics } : {}),
+      ...(p.worldFrame !== undefined ? { worldFrame: p.worldFrame } : {}),
+      ...(p.robotMask !== undefined ? { robotMask: p.robotMask } : {}),
+    });
+    failOnError(perception.node, fail);
+    unit.discover();
+    let reported = false;
+    // One line when objects are first seen, and whenever an input goes wrong (not per frame).
+    let lastError = '';
+    const watch = setInterval(() => {
+      if (!reported && perception.objects.length > 0) {
+        reported = true;
+        self.log(`tracking ${perception.objects.length} objects; publishing detections`);
+      }
+      if (perception.lastError && perception.lastError !== lastError)
+        self.log(`WARN ${perception.lastError}`);
+      lastError = perception.lastError;
+    }, WATCH_MS);
+    return {
+      stop() {
+        clearInterval(watch);
+        perception.destroy();
+        context.destroy();
+      },
+    };
+  } catch (err) {
+    context.destroy();
+    throw err;
+  }
+};
+
 const STARTERS: Record<LaunchNode['kind'], Starter> = {
   sim: startSim,
   policy: startPolicy,
@@ -583,6 +671,7 @@ const STARTERS: Record<LaunchNode['kind'], Starter> = {
   rosbridge_server: startRosbridge,
   viewer: startViewer,
   camera: startCamera,
+  perception: startPerception,
 };
 
 /** Starts a unit's nodes; a node that cannot start stops the ones started and throws. */

@@ -18,6 +18,7 @@
  * (it must, to see the bus); on a network transport it is a unit of its own.
  */
 import { UserError } from '../errors.ts';
+import { expandTopicName } from '../graph/Names.ts';
 import type { LaunchFile, LaunchNode } from './LaunchFile.ts';
 
 export interface RestartPolicy {
@@ -54,6 +55,13 @@ export interface UnitSpec {
 export function nodeFullName(node: LaunchNode): string {
   const ns = node.namespace ?? '/';
   return `${ns === '/' ? '' : ns}/${node.name ?? node.kind}`;
+}
+
+/** A sim's arm namespaces at a shared table (parameters.robots): `/left` for `left` under `/`. */
+export function armNamespaces(node: LaunchNode): string[] {
+  if (node.kind !== 'sim' || !node.parameters?.robots) return [];
+  const ns = node.namespace ?? '/';
+  return node.parameters.robots.map((r) => `${ns === '/' ? '' : ns}/${r.name}`);
 }
 
 /** The node's restart policy, defaults filled. */
@@ -130,10 +138,28 @@ function groupRestart(nodes: readonly LaunchNode[]): RestartPolicy {
   };
 }
 
+/** Where a sim's or a perception node's detections go: its `detections` name, expanded and remapped. */
+function detectionsTopic(node: LaunchNode): string {
+  const name = node.name ?? node.kind;
+  const ns = node.namespace ?? '/';
+  const source = `${nodeFullName(node)} remappings`;
+  const own =
+    node.kind === 'perception' ? (node.parameters?.topics?.detections ?? 'detections') : 'detections';
+  const resolved = expandTopicName(own, name, ns, 'topic', source);
+  for (const [from, to] of Object.entries(node.remappings ?? {})) {
+    if (expandTopicName(from, name, ns, 'topic', source) === resolved) {
+      return expandTopicName(to, name, ns, 'topic', source);
+    }
+  }
+  return resolved;
+}
+
 /** Nodes that need a partner in their own unit. */
 function checkUnit(unit: UnitSpec, all: readonly LaunchNode[]): void {
   const where = (node: LaunchNode) => `${unit.file}: nodes.${all.indexOf(node)} (${nodeFullName(node)})`;
   const simIn = (ns: string) => unit.nodes.some((n) => n.kind === 'sim' && (n.namespace ?? '/') === ns);
+  /** A sim's namespace, or an arm's namespace at a sim's shared table. */
+  const armIn = (ns: string) => simIn(ns) || unit.nodes.some((n) => armNamespaces(n).includes(ns));
   for (const node of unit.nodes) {
     const ns = node.namespace ?? '/';
     if (node.kind === 'camera' && !simIn(ns)) {
@@ -142,11 +168,31 @@ function checkUnit(unit: UnitSpec, all: readonly LaunchNode[]): void {
         { source: where(node) },
       );
     }
-    if (node.kind === 'policy' && node.parameters?.policy === 'oracle' && !simIn(ns)) {
+    if (node.kind === 'policy' && node.parameters?.policy === 'oracle' && !armIn(ns)) {
       throw new UserError(
         `the oracle policy reads the goal from a sim in its namespace (${ns}) on the local transport; there is none`,
         { source: where(node) },
       );
+    }
+    if (node.kind === 'perception' && unit.transport.kind === 'local') {
+      const camera = unit.nodes.some((n) => n.kind === 'camera' && (n.namespace ?? '/') === ns);
+      if (!camera) {
+        throw new UserError(
+          `perception reads the camera of its namespace (${ns}), and there is no camera node there on the local transport; add { kind: camera }`,
+          { source: where(node) },
+        );
+      }
+      const out = detectionsTopic(node);
+      const sim = unit.nodes.find(
+        (n) => n.kind === 'sim' && (n.namespace ?? '/') === ns && detectionsTopic(n) === out,
+      );
+      if (sim) {
+        throw new UserError(
+          `the sim's ground truth and the perception node would both publish ${out}; remap the sim's aside ` +
+            `(remappings: { detections: ${ns === '/' ? '' : ns}/sim/ground_truth/detections })`,
+          { source: where(node) },
+        );
+      }
     }
     if (node.kind === 'viewer' && !unit.nodes.some((n) => n.kind === 'rosbridge_server')) {
       throw new UserError(
@@ -161,7 +207,10 @@ function checkUnit(unit: UnitSpec, all: readonly LaunchNode[]): void {
     }
   }
   for (const kind of ['sim', 'camera'] as const) {
-    const spaces = unit.nodes.filter((n) => n.kind === kind).map((n) => n.namespace ?? '/');
+    // A shared table's arm namespaces are the sim's too: another sim there would collide.
+    const spaces = unit.nodes
+      .filter((n) => n.kind === kind)
+      .flatMap((n) => [n.namespace ?? '/', ...armNamespaces(n)]);
     const twice = spaces.find((ns, i) => spaces.indexOf(ns) !== i);
     if (twice !== undefined) {
       throw new UserError(

@@ -100,20 +100,71 @@ describe('simbridge launch', () => {
     }
   }, 90_000);
 
-  it('runs both arms of the two-arm launch to success, each on its own instruction in its namespace', async () => {
-    const run = launch('launch/two_arm.launch.yaml');
+  it('runs both arms of the two-arm launch to success at one table: one sim, one clock, one tf tree, arms apart', async () => {
+    const out = join(dir, 'two_arm.mcap');
+    const run = launch('launch/two_arm.launch.yaml', '--record', out);
     try {
-      await run.waitFor(/\[\/left\/policy\] instruction: "move the gray block to the yellow bowl"/, 40_000);
+      // One sim holds both arms; each arm's task was spawned for it, and each policy got its own instruction.
       await run.waitFor(
-        /\[\/right\/policy\] instruction: "place the white block onto the yellow block"/,
+        /\[\/sim\] \/left: ur5e pick_place seed 371; its instruction: "put the red block in the blue bowl"/,
+        40_000,
+      );
+      await run.waitFor(
+        /\[\/sim\] \/right: ur5e stack seed 371; its instruction: "put the green block on top of the yellow block"/,
         5_000,
       );
-      await run.waitFor(/\[\/left\/sim\] episode succeeded/, 60_000);
-      await run.waitFor(/\[\/right\/sim\] episode succeeded/, 30_000);
+      await run.waitFor(/\[\/left\/policy\] instruction: "put the red block in the blue bowl"/, 5_000);
+      await run.waitFor(
+        /\[\/right\/policy\] instruction: "put the green block on top of the yellow block"/,
+        5_000,
+      );
+      await run.waitFor(/\[\/sim\] \/left: task succeeded/, 60_000);
+      await run.waitFor(/\[\/sim\] \/right: task succeeded/, 30_000);
+      await run.waitFor(/\[\/sim\] episode succeeded/, 5_000);
       await run.waitFor(/\[\/left\/policy\] status: succeeded/, 5_000);
       await run.waitFor(/\[\/right\/policy\] status: succeeded/, 5_000);
       expect(await run.interrupt()).toBe(0);
       expect(run.lines.join('\n')).not.toMatch(/FAILED|status: failed/);
+
+      const { messages } = await readRecording(out);
+      const topics = new Set(messages.map((m) => m.topic));
+      // One world: one /clock (no per-arm clocks), and the table's topics once.
+      expect([...topics].filter((t) => t.endsWith('/clock'))).toEqual(['/clock']);
+      expect([...topics].filter((t) => t.endsWith('/detections'))).toEqual(['/detections']);
+      for (const ns of ['/left', '/right']) {
+        for (const t of ['joint_states', 'robot_description', 'sim/status', 'instruction', 'policy/status']) {
+          expect(topics, `${ns}/${t}`).toContain(`${ns}/${t}`);
+        }
+        expect(topics).toContain(`${ns}/forward_position_controller/commands`);
+      }
+      // Both robots in one tf tree, their frames prefixed, hung from the one world frame.
+      const frames = new Set(
+        messages
+          .filter((m) => m.topic === '/tf' || m.topic === '/tf_static')
+          .flatMap((m) =>
+            (m.message['transforms'] as Array<{ child_frame_id: string }>).map((t) => t.child_frame_id),
+          ),
+      );
+      for (const f of [
+        'left/base_link',
+        'left/shoulder_link',
+        'left/tcp',
+        'right/base_link',
+        'right/wrist_3_link',
+        'red_block',
+      ]) {
+        expect(frames, f).toContain(f);
+      }
+      // Each arm's own checks on its own status; the table's status has both, and how close the arms came.
+      const last = (topic: string) =>
+        JSON.parse(messages.filter((m) => m.topic === topic).at(-1)!.message['data'] as string);
+      expect(last('/left/sim/status').checks).toMatchObject({ success: true, isPlaced: true });
+      expect(last('/right/sim/status').checks).toMatchObject({ success: true, isStacked: true });
+      const table = last('/sim/status');
+      expect(table.checks).toMatchObject({ success: true, armsSucceeded: 2 });
+      // The arms' links never came within 0.2 m of each other (bounding boxes, checked at 20 Hz).
+      expect(table.clearance.overlaps).toBe(0);
+      expect(table.clearance.minGapMeters).toBeGreaterThan(0.2);
     } finally {
       run.child.kill('SIGKILL');
     }
