@@ -47,9 +47,14 @@ export function perturbationFor(goal: Goal, seed: number): PerturbationKind {
   return seed % 2 === 0 ? 'knock' : 'move_target';
 }
 
-/** The object a `move_target` moves: where the first subtask puts its block. */
-export function targetOf(goal: Goal): string | undefined {
-  const first = goal.type === 'chain' ? goal.subtasks[0]! : goal;
+/**
+ * The object a `move_target` moves: where the subtask that places `held` (the block being
+ * carried) puts it, or else where the first subtask puts its block.
+ */
+export function targetOf(goal: Goal, held?: string): string | undefined {
+  const subtasks = goal.type === 'chain' ? goal.subtasks : [goal];
+  const carrying = subtasks.find((t) => (t.type === 'pick_place' || t.type === 'stack') && t.object === held);
+  const first = carrying ?? subtasks[0]!;
   switch (first.type) {
     case 'pick_place':
       return first.target;
@@ -64,7 +69,6 @@ export function targetOf(goal: Goal): string | undefined {
   }
 }
 
-/** Footprint radius of an object on the table, m. */
 /** Distance in the table plane from `q` to the segment a-b, m. */
 function distanceToSegment(q: readonly number[], a: readonly number[], b: readonly number[]): number {
   const dx = b[0]! - a[0]!;
@@ -74,6 +78,7 @@ function distanceToSegment(q: readonly number[], a: readonly number[], b: readon
   return Math.hypot(q[0]! - (a[0]! + t * dx), q[1]! - (a[1]! + t * dy));
 }
 
+/** Footprint radius of an object on the table, m. */
 function footprint(o: SceneObject): number {
   return Math.hypot(o.size[0], o.size[1]) / 2;
 }
@@ -145,8 +150,9 @@ export function unclip(cable: SceneObject, clip: SceneObject, index: number, sid
   const out = 0.5 * clip.size[1] + 0.03;
   const ox = -Math.sin(yaw) * out * side;
   const oy = Math.cos(yaw) * out * side;
-  // Segments within `hold` of the slot move the whole way, lifted clear of the posts; the
-  // ones beyond follow with a linear fall-off, so no link is stretched much.
+  // Segments within `hold` of the slot move the whole way and lie on the table beside the
+  // posts (a cable lifted above them would fall straight back in, pulled by its own tension);
+  // the ones beyond follow with a linear fall-off, so no link is stretched much.
   const hold = 3;
   const reach = 9;
   const radius = 0.5 * cable.size[1];
@@ -156,7 +162,7 @@ export function unclip(cable: SceneObject, clip: SceneObject, index: number, sid
     const s = segments[k]!;
     s.position.x += ox * w;
     s.position.y += oy * w;
-    if (d <= hold) s.position.z = Math.max(s.position.z, clip.size[2] + radius + 0.005);
+    if (d <= hold) s.position.z = radius + 0.001;
     s.velocity.setZero();
     s.angularVelocity.setZero();
     s.wakeUp();
@@ -387,8 +393,9 @@ export class Disturber {
       case 'move_target': {
         // Blocks: while the held block is carried to it. Push: once the block moves.
         const first = ep.goal.type === 'chain' ? ep.goal.subtasks[0]! : ep.goal;
-        if (first.type === 'push' ? !this.#progressed(ep) : !this.#inTransport(ep)) return undefined;
-        const id = targetOf(ep.goal);
+        const carried = first.type === 'push' ? undefined : this.#inTransport(ep);
+        if (first.type === 'push' ? !this.#progressed(ep) : !carried) return undefined;
+        const id = targetOf(ep.goal, carried?.id);
         if (!id) return undefined;
         const target = ep.scene.get(id);
         const p = objectPosition(target);

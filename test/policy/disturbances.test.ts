@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../sim/core/Rng.ts';
 import { createEnv } from '../../sim/Env.ts';
-import { describeGoal, perturbationFor, switchGoal } from '../../sim/tasks/disturbances.ts';
+import { describeGoal, perturbationFor, switchGoal, targetOf } from '../../sim/tasks/disturbances.ts';
 import { runCli } from '../../src/cli/program.ts';
 import { resolveRobot } from '../../src/eval/resolve.ts';
 import type { EpisodeSpec } from '../../src/eval/types.ts';
@@ -41,6 +41,19 @@ describe('--perturb', () => {
     const b = runLanguageEnvEpisode(spec('pick_place', 8, { perturb: true }));
     expect(b.disturbances).toEqual(a.disturbances);
     expect(b.stateHash).toBe(a.stateHash);
+  });
+
+  it('moves the target of the block being carried, in a chain too', () => {
+    const chain = {
+      type: 'chain' as const,
+      subtasks: [
+        { type: 'pick_place' as const, object: 'red_block', target: 'blue_bowl' },
+        { type: 'stack' as const, object: 'green_block', base: 'red_block' },
+      ],
+    };
+    expect(targetOf(chain, 'green_block')).toBe('red_block');
+    expect(targetOf(chain, 'red_block')).toBe('blue_bowl');
+    expect(targetOf(chain, undefined)).toBe('blue_bowl');
   });
 
   it('fits the kind to the goal', () => {
