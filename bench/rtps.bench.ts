@@ -6,6 +6,14 @@
  * Our flood waits while more than 1000 samples are unacknowledged (as a DDS writer blocks on a
  * full history); Cyclone -> simbridge figures stop at the transport (the reader reads the stamp
  * from the CDR bytes), and `decodeJointStateUs` is what a full decode adds per message.
+ *
+ * What limits Cyclone -> simbridge: Cyclone 0.10 sends each sample of the flood as its own
+ * datagram, and its keep-last 10 writer does not wait for a slow reader, so the rate is how many
+ * datagrams a Node process takes per second. On this 2-core machine a Node socket with an empty
+ * 'message' handler took 60-66k datagrams/s of the same flood where Cyclone's reader took
+ * 79-121k/s: even a transport that did nothing per sample would score 0.5-0.8. What the kernel
+ * cannot queue meanwhile (8 MiB receive buffer: net.core.rmem_max 4 MiB, doubled) it drops,
+ * counted as `kernelDrops`, and the writer no longer has those samples to resend.
  */
 import { buildCyclonePeer } from '../test/interop/buildPeers.ts';
 import { namespaceUnavailable, runInNamespace } from '../test/interop/netns.ts';
@@ -16,6 +24,7 @@ interface Figures {
   msgsPerSecond: number;
   p50Us: number;
   p99Us: number;
+  kernelDrops?: number;
 }
 interface Directions {
   cycloneToCyclone: Figures;
@@ -49,6 +58,7 @@ export async function run(options: BenchOptions): Promise<Record<string, unknown
     latencyP50Us: round(p.p50Us, 1),
     latencyP99Us: round(p.p99Us, 1),
     p99Ratio: round(p.p99Us / baseLat.p99Us),
+    ...(f.kernelDrops !== undefined ? { kernelDrops: f.kernelDrops } : {}),
   });
   const toCyclone = side(r.flood.simbridgeToCyclone, r.paced.simbridgeToCyclone);
   const fromCyclone = side(r.flood.cycloneToSimbridge, r.paced.cycloneToSimbridge);

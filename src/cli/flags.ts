@@ -1,6 +1,8 @@
 // Strict parsers for numeric CLI flags. `Number('')`, `parseInt('3abc')` and friends accept too much; a typo
 // in a seed must not silently run a different evaluation. Errors name the flag and the value given.
 import { isIPv4 } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { autoWorkerCount } from '../eval/pool.ts';
 
@@ -50,7 +52,18 @@ export function collectPeerFlag(text: string, previous: string[] = []): string[]
   return [...previous, text];
 }
 
-/** `--rtps-address` and `--peer` as transport options; a UserError when the transport is not rtps. */
+/** The IPv4 addresses of this host's interfaces. */
+function localIpv4Addresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .filter((a) => a.family === 'IPv4')
+    .map((a) => a.address);
+}
+
+/**
+ * `--rtps-address` and `--peer` as transport options; a UserError when the transport is not rtps,
+ * or when the address is not one of this host's.
+ */
 export function rtpsFlagOptions(
   transport: string,
   flags: { rtpsAddress?: string; peer?: string[] },
@@ -62,6 +75,13 @@ export function rtpsFlagOptions(
       source: given,
     });
   }
+  const local = localIpv4Addresses();
+  if (flags.rtpsAddress !== undefined && !local.includes(flags.rtpsAddress)) {
+    throw new UserError(
+      `'${flags.rtpsAddress}' is not an address of this host (it has ${local.join(', ')})`,
+      { source: '--rtps-address' },
+    );
+  }
   return {
     ...(flags.rtpsAddress !== undefined ? { address: flags.rtpsAddress } : {}),
     ...(flags.peer?.length ? { peers: flags.peer } : {}),
@@ -72,3 +92,19 @@ export function rtpsFlagOptions(
 export const PERTURB_HELP =
   'perturb the episode once: knock the held block away, move the target, or unclip the cable';
 export const SWITCH_HELP = 'switch the instruction once mid-episode; success is judged on the new goal';
+
+/** `--domain`, `--rtps-address` and `--peer`: the DDS flags of `sim` and `policy`. */
+export function addDdsOptions(cmd: Command): Command {
+  return cmd
+    .option('--domain <id>', 'ros2/rtps: DDS domain 0..232 (default: ROS_DOMAIN_ID, else 0)', parseDomainFlag)
+    .option(
+      '--rtps-address <ip>',
+      'rtps: IPv4 address of the interface to use and announce (default: SIMBRIDGE_RTPS_ADDRESS, else 127.0.0.1)',
+      (v) => parseIpv4Flag('--rtps-address', v),
+    )
+    .option(
+      '--peer <host>',
+      'rtps: unicast discovery peer, IPv4 or localhost; repeatable (default: ROS_STATIC_PEERS)',
+      collectPeerFlag,
+    );
+}

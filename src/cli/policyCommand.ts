@@ -19,7 +19,7 @@ import { LanguageNode } from '../policy/language/LanguageNode.ts';
 import { RosbridgeTransport } from '../transports/rosbridge/client/RosbridgeTransport.ts';
 import { createTransport, parseTransportName, type TransportName } from '../transports/select.ts';
 import type { Transport } from '../transports/Transport.ts';
-import { parseIntFlag } from './flags.ts';
+import { addDdsOptions, parseIntFlag, rtpsFlagOptions } from './flags.ts';
 import { addPlannerOptions, llmConfigFromFlags, llmPlanner } from './plannerFlags.ts';
 
 interface PolicyFlags {
@@ -27,6 +27,8 @@ interface PolicyFlags {
   url: string;
   token?: string;
   domain?: number;
+  rtpsAddress?: string;
+  peer?: string[];
   robot: string;
   scene: string;
   instruction?: string;
@@ -65,7 +67,6 @@ export function addPolicyCommand(program: Command, setExitCode: (code: number) =
     )
     .option('--url <ws-url>', 'rosbridge server of the robot', 'ws://127.0.0.1:9090')
     .option('--token <token>', "the rosbridge server's access token")
-    .option('--domain <id>', 'ros2/rtps: ROS_DOMAIN_ID', (v) => parseIntFlag('--domain', v, 0))
     .option('--robot <id|dir>', 'robot id from robots/, or a folder with robot.yaml and its URDF', 'ur5e')
     .option('--scene <name|file>', 'scene spec for fixture sizes (bowl walls, clips)', 'tabletop')
     .option('--instruction <text>', 'say this on /instruction, then exit when it succeeds or fails')
@@ -80,7 +81,7 @@ export function addPolicyCommand(program: Command, setExitCode: (code: number) =
       parseIntFlag('--timeout', v, 1),
     )
     .addHelpText('after', policyHelp);
-  addPlannerOptions(cmd).action(async (flags: PolicyFlags) => {
+  addPlannerOptions(addDdsOptions(cmd)).action(async (flags: PolicyFlags) => {
     setExitCode(await runPolicy(flags));
   });
 }
@@ -93,6 +94,7 @@ async function runPolicy(flags: PolicyFlags): Promise<number> {
     );
   }
   // Names first: a typo must fail before any connection is made.
+  const rtps = rtpsFlagOptions(flags.transport, flags);
   const robot = resolveRobot(flags.robot);
   const scene = resolveScene(flags.scene);
   const validator = await msgsValidator();
@@ -100,6 +102,7 @@ async function runPolicy(flags: PolicyFlags): Promise<number> {
     url: flags.url,
     ...(flags.token !== undefined ? { token: flags.token } : {}),
     ...(flags.domain !== undefined ? { domain: flags.domain } : {}),
+    ...rtps,
     nodeName: 'simbridge_policy',
   });
   let language: LanguageNode | undefined;

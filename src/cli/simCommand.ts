@@ -12,7 +12,7 @@ import { validateSpecNames } from '../eval/runEpisode.ts';
 import { createContext, msgsValidator, SimClock } from '../graph/index.ts';
 import { startRosbridgeServer } from '../transports/rosbridge/server/index.ts';
 import { createTransport, parseTransportName, type TransportName } from '../transports/select.ts';
-import { parseIntFlag } from './flags.ts';
+import { addDdsOptions, parseIntFlag, rtpsFlagOptions } from './flags.ts';
 
 interface SimFlags {
   transport: TransportName;
@@ -25,6 +25,8 @@ interface SimFlags {
   host: string;
   token?: string;
   domain?: number;
+  rtpsAddress?: string;
+  peer?: string[];
   duration?: number;
 }
 
@@ -47,7 +49,7 @@ Exit status: 0 stopped by Ctrl-C or --duration, 1 an unexpected failure,
 
 /** Adds `sim`. */
 export function addSimCommand(program: Command, setExitCode: (code: number) => void): void {
-  program
+  const cmd = program
     .command('sim')
     .description('run the sim node in real time, served over rosbridge (or on ROS 2)')
     .addOption(
@@ -72,12 +74,11 @@ export function addSimCommand(program: Command, setExitCode: (code: number) => v
     )
     .option('--host <address>', 'interface the rosbridge server listens on', '127.0.0.1')
     .option('--token <token>', 'access token rosbridge clients must give')
-    .option('--domain <id>', 'ros2/rtps: ROS_DOMAIN_ID', (v) => parseIntFlag('--domain', v, 0))
     .option('--duration <s>', 'stop after this many wall seconds', (v) => parseIntFlag('--duration', v, 1))
-    .addHelpText('after', simHelp)
-    .action(async (flags: SimFlags) => {
-      setExitCode(await runSim(flags));
-    });
+    .addHelpText('after', simHelp);
+  addDdsOptions(cmd).action(async (flags: SimFlags) => {
+    setExitCode(await runSim(flags));
+  });
 }
 
 function parsePort(flag: string, text: string): number {
@@ -88,11 +89,13 @@ function parsePort(flag: string, text: string): number {
 
 async function runSim(flags: SimFlags): Promise<number> {
   validateSpecNames(flags.task, flags.robot, 'oracle');
+  const rtps = rtpsFlagOptions(flags.transport, flags);
   const robot = resolveRobot(flags.robot);
   const scene = resolveScene(flags.scene);
   const served = flags.transport === 'rosbridge';
   const transport = await createTransport(served ? 'local' : flags.transport, {
     ...(flags.domain !== undefined ? { domain: flags.domain } : {}),
+    ...rtps,
     nodeName: 'simbridge_sim',
   });
   const validator = await msgsValidator();

@@ -29,7 +29,11 @@ export class Client<Req = unknown, Res = unknown> {
     this.#core = core;
     this.type = type;
     this.name = name;
-    this.#handle = core.transport.createServiceClient({ service: name, type });
+    this.#handle = core.transport.createServiceClient({
+      service: name,
+      node: core.fullyQualifiedName,
+      type,
+    });
   }
 
   /** True while a server for this service (and type) exists. */

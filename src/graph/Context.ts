@@ -76,7 +76,9 @@ export class Context {
         simClock: this.simClock,
         logger: this.logger,
         removeNode(n) {
-          if (self.#nodes.get(n.fullyQualifiedName) === n) self.#nodes.delete(n.fullyQualifiedName);
+          if (self.#nodes.get(n.fullyQualifiedName) !== n) return;
+          self.#nodes.delete(n.fullyQualifiedName);
+          self.transport.removeNode?.(n.fullyQualifiedName);
         },
       },
       name,
@@ -88,6 +90,7 @@ export class Context {
       });
     }
     this.#nodes.set(node.fullyQualifiedName, node);
+    this.transport.addNode?.(node.fullyQualifiedName);
     return node;
   }
 

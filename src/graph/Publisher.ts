@@ -27,6 +27,7 @@ export class Publisher<M = unknown> {
     this.#source = `${topic} (published by ${core.fullyQualifiedName})`;
     this.#handle = core.transport.advertise({
       topic,
+      node: core.fullyQualifiedName,
       type,
       qos,
       onIncompatibleQos: (event) => {

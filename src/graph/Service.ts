@@ -26,20 +26,23 @@ export class Service<Req = unknown, Res = unknown> {
     const requestType = `${type}_Request`;
     const responseType = `${type}_Response`;
     const source = `${name} (service of ${core.fullyQualifiedName})`;
-    this.#handle = core.transport.advertiseService({ service: name, type }, async (raw, requestId) => {
-      try {
-        let request = cdr ? core.codec().decode(requestType, raw as Uint8Array) : raw;
-        if (atReceive) request = core.validator.validate(requestType, request, `${name} request`);
-        const response = await handler(request as Req, requestId);
-        // The response leaves this node here: check it once, whichever side validates.
-        if (!atReceive) core.validator.validate(responseType, response, `${source} response`);
-        return cdr ? core.codec().encode(responseType, response) : response;
-      } catch (error) {
-        const err = error instanceof Error ? error : new Error(String(error));
-        core.reportError({ kind: 'service', topic: name, error: err });
-        throw err;
-      }
-    });
+    this.#handle = core.transport.advertiseService(
+      { service: name, node: core.fullyQualifiedName, type },
+      async (raw, requestId) => {
+        try {
+          let request = cdr ? core.codec().decode(requestType, raw as Uint8Array) : raw;
+          if (atReceive) request = core.validator.validate(requestType, request, `${name} request`);
+          const response = await handler(request as Req, requestId);
+          // The response leaves this node here: check it once, whichever side validates.
+          if (!atReceive) core.validator.validate(responseType, response, `${source} response`);
+          return cdr ? core.codec().encode(responseType, response) : response;
+        } catch (error) {
+          const err = error instanceof Error ? error : new Error(String(error));
+          core.reportError({ kind: 'service', topic: name, error: err });
+          throw err;
+        }
+      },
+    );
   }
 
   /** Safe to call twice. */

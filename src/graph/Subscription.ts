@@ -55,6 +55,7 @@ export class Subscription<M = unknown> {
     this.#handle = core.transport.subscribe(
       {
         topic,
+        node: core.fullyQualifiedName,
         type,
         qos,
         onIncompatibleQos: (event) => {

@@ -91,6 +91,14 @@ export class RemapTransport implements Transport {
     return this.#base.getServiceNamesAndTypes();
   }
 
+  addNode(fullyQualifiedName: string): void {
+    this.#base.addNode?.(fullyQualifiedName);
+  }
+
+  removeNode(fullyQualifiedName: string): void {
+    this.#base.removeNode?.(fullyQualifiedName);
+  }
+
   /** Closes what this view opened; the shared transport stays up. Safe to call twice. */
   destroy(): void {
     if (this.#destroyed) return;

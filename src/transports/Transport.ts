@@ -75,6 +75,11 @@ export type ValidationPoint =
 export interface TopicEndpoint {
   /** Fully qualified topic name. */
   topic: string;
+  /**
+   * Fully qualified name of the graph node that owns the endpoint (`/arm/policy`), for ROS graph
+   * introspection (`ros2 node list`); absent for endpoints made on the transport directly.
+   */
+  node?: string;
   /** ROS 2 message type name. */
   type: string;
   qos: QosProfile;
@@ -107,6 +112,8 @@ export interface ServiceEndpoint {
   service: string;
   /** ROS 2 service type name, `std_srvs/srv/Trigger` (not the `_Request` message). */
   type: string;
+  /** Fully qualified name of the graph node that owns the endpoint; see {@link TopicEndpoint.node}. */
+  node?: string;
 }
 
 /** Identifies one request: the client's id and its per-client sequence number (rmw_request_id_t). */
@@ -159,6 +166,13 @@ export interface Transport {
   getTopicNamesAndTypes(): NameAndTypes[];
   /** Services with at least one server, sorted by name. */
   getServiceNamesAndTypes(): NameAndTypes[];
+
+  /**
+   * Optional: a graph node was created (`/arm/policy`), or destroyed. Transports that announce
+   * the ROS graph (rtps: ros_discovery_info) list each node, even one with no endpoints.
+   */
+  addNode?(fullyQualifiedName: string): void;
+  removeNode?(fullyQualifiedName: string): void;
 
   /** Closes every endpoint. Safe to call twice. */
   destroy(): void;

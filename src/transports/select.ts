@@ -16,7 +16,14 @@ export interface TransportSelectOptions {
   token?: string;
   /** ros2, rtps: the DDS domain (ROS_DOMAIN_ID), 0-232. @default the environment's, else 0 */
   domain?: number;
-  /** ros2, rtps: the ROS node the graph's nodes appear as (`ros2 node list`). @default 'simbridge' */
+  /** rtps: the IPv4 address to bind multicast to and announce. @default SIMBRIDGE_RTPS_ADDRESS, else 127.0.0.1 */
+  address?: string;
+  /** rtps: unicast discovery peers (IPv4). @default ROS_STATIC_PEERS's */
+  peers?: string[];
+  /**
+   * ros2: the ROS node the graph's nodes appear as (`ros2 node list`); rtps: the node that owns
+   * endpoints made outside any graph node (graph nodes are listed each as itself). @default 'simbridge'
+   */
   nodeName?: string;
   /** rosbridge: seeds the reconnect jitter. */
   seed?: number;
@@ -70,10 +77,17 @@ export async function createTransport(
     case 'rtps': {
       const { RtpsTransport } = await import('./rtps/RtpsTransport.ts');
       const { rtpsOptionsFromEnvironment } = await import('./rtps/environment.ts');
-      // ROS_DOMAIN_ID, ROS_STATIC_PEERS, ... from the environment; flags win.
+      // ROS_DOMAIN_ID, ROS_STATIC_PEERS, ... from the environment, for what no flag gave (so a bad
+      // variable that a flag overrides is not read at all).
+      const env = { ...process.env };
+      if (options.domain !== undefined) delete env['ROS_DOMAIN_ID'];
+      if (options.address !== undefined) delete env['SIMBRIDGE_RTPS_ADDRESS'];
+      if (options.peers?.length) delete env['ROS_STATIC_PEERS'];
       return RtpsTransport.create({
-        ...rtpsOptionsFromEnvironment(),
+        ...rtpsOptionsFromEnvironment(env),
         ...(options.domain !== undefined ? { domainId: options.domain } : {}),
+        ...(options.address !== undefined ? { address: options.address } : {}),
+        ...(options.peers?.length ? { peers: options.peers } : {}),
         ...(options.nodeName !== undefined ? { nodeName: options.nodeName } : {}),
       });
     }

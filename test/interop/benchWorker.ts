@@ -7,6 +7,7 @@
  *
  *   node --import tsx test/interop/benchWorker.ts <cyclone_peer> <floodCount> <latencyCount>
  */
+import { readFileSync } from 'node:fs';
 import { decodeCdr, encodeCdr } from '../../src/msgs/index.ts';
 import { Participant } from '../../src/transports/rtps/Participant.ts';
 import type { QosProfile } from '../../src/transports/Transport.ts';
@@ -32,6 +33,18 @@ interface Figures {
   msgsPerSecond: number;
   p50Us: number;
   p99Us: number;
+  /** Datagrams the kernel dropped on a full socket receive buffer meanwhile (this namespace's UDP RcvbufErrors). */
+  kernelDrops?: number;
+}
+
+/** UDP RcvbufErrors of this network namespace so far (/proc/net/snmp). */
+function rcvbufErrors(): number {
+  const lines = readFileSync('/proc/net/snmp', 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('Udp:'));
+  const names = lines[0]?.split(/\s+/) ?? [];
+  const values = lines[1]?.split(/\s+/) ?? [];
+  return Number(values[names.indexOf('RcvbufErrors')] ?? 0);
 }
 
 const nowS = () => (performance.timeOrigin + performance.now()) / 1000;
@@ -134,12 +147,15 @@ async function cycloneToOurs(
     const t = nowS();
     // The transport's figure: header.stamp read straight from the CDR (sec i32, nanosec u32 after
     // the 4-byte encapsulation). A full decode costs decodeUs more; measured on its own below.
-    const v = new DataView(payload!.buffer, payload!.byteOffset, payload!.byteLength);
-    const stamp = v.getInt32(4, true) + v.getUint32(8, true) * 1e-9;
+    const b = payload!;
+    const sec = b[4]! | (b[5]! << 8) | (b[6]! << 16) | (b[7]! << 24);
+    const nanosec = (b[8]! | (b[9]! << 8) | (b[10]! << 16) | (b[11]! << 24)) >>> 0;
+    const stamp = sec + nanosec * 1e-9;
     if (lat.length === 0) first = t;
     last = t;
     lat.push((t - stamp) * 1e6);
   });
+  const dropsBefore = rcvbufErrors();
   const source = new PeerProcess(peerBinary, ['source', topic, String(count), String(periodUs)]);
   try {
     await source.waitLine((l) => l.startsWith('published'), TIMEOUT, 'source done');
@@ -160,6 +176,7 @@ async function cycloneToOurs(
       msgsPerSecond: last > first ? lat.length / (last - first) : 0,
       p50Us: quantile(lat, 0.5),
       p99Us: quantile(lat, 0.99),
+      kernelDrops: rcvbufErrors() - dropsBefore,
     };
   } finally {
     p.deleteReader(r);

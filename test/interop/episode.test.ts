@@ -6,6 +6,7 @@
  * sim's own verdict. Skips only when the namespace cannot be made (not root, no unshare).
  */
 import { describe, expect, it } from 'vitest';
+import { buildCyclonePeer } from './buildPeers.ts';
 import { namespaceUnavailable, runInNamespace } from './netns.ts';
 
 const noNamespace = namespaceUnavailable();
@@ -22,7 +23,7 @@ describe.skipIf(noNamespace !== undefined)(
         (
           await runInNamespace(
             'test/interop/episodeWorker.ts',
-            [SEED, INSTRUCTION, String(POLICY_TIMEOUT_S)],
+            [SEED, INSTRUCTION, String(POLICY_TIMEOUT_S), buildCyclonePeer()],
             (POLICY_TIMEOUT_S + 60) * 1000,
           )
         )
@@ -42,7 +43,8 @@ describe.skipIf(noNamespace !== undefined)(
         participantsSeen: number;
         nodes: string[];
         participantsAfter: number;
-        watcherStats: { datagramsDropped: number };
+        cycloneNodeLines: string[];
+        watcherStats: { datagramsDropped: number; lastDropReason: string };
       };
       if (!out.ok) throw new Error(`${out.error}\n${out.simOutput}`);
       expect(out.policyOutput).toContain('over rtps');
@@ -52,10 +54,47 @@ describe.skipIf(noNamespace !== undefined)(
       // The sim's own checks, read off the wire by a third participant.
       expect(out.simSuccess).toBe(true);
       expect(out.lastChecks['success']).toBe(true);
-      expect(out.participantsSeen).toBe(2);
-      // As `ros2 node list` would list them (ros_discovery_info).
-      expect([...out.nodes].sort()).toEqual(['episode_watcher', 'simbridge_policy', 'simbridge_sim']);
-      expect(out.watcherStats.datagramsDropped).toBe(0);
+      // The sim, the policy and the Cyclone participant that reads ros_discovery_info.
+      expect(out.participantsSeen).toBe(3);
+      // As `ros2 node list` would list them (ros_discovery_info): each graph node its own entry.
+      expect(out.nodes).toEqual(
+        expect.arrayContaining([
+          'episode_watcher',
+          'sim',
+          'language_policy',
+          'simbridge_cli',
+          'cyclone_node',
+        ]),
+      );
+      // ... and as Cyclone DDS decodes them (idlc's types for rmw_dds_common, Humble layout):
+      // the sim node in one participant, the policy's nodes in another, each with its own
+      // readers and writers.
+      const entries = out.cycloneNodeLines.map((line) => {
+        const m = /^participant ([0-9a-f]{32}) node (\S+) (\S+) readers (\d+) writers (\d+)$/.exec(line);
+        if (!m) throw new Error(`unexpected line from cyclone_peer: ${line}`);
+        return {
+          participant: m[1]!,
+          namespace: m[2]!,
+          name: m[3]!,
+          readers: Number(m[4]),
+          writers: Number(m[5]),
+        };
+      });
+      const last = (name: string) => entries.filter((e) => e.name === name).at(-1);
+      const sim = last('sim');
+      const policy = last('language_policy');
+      const cli = last('simbridge_cli');
+      expect(sim).toMatchObject({ namespace: '/' });
+      expect(policy).toMatchObject({ namespace: '/' });
+      expect(cli).toMatchObject({ namespace: '/', participant: policy!.participant, readers: 1, writers: 1 });
+      expect(policy!.participant).not.toBe(sim!.participant);
+      // The sim publishes /clock, /joint_states, /tf, ... and reads the controller topics.
+      expect(sim!.writers).toBeGreaterThanOrEqual(5);
+      expect(sim!.readers).toBeGreaterThanOrEqual(1);
+      // The policy reads /robot_description, /joint_states, /detections, /instruction.
+      expect(policy!.readers).toBeGreaterThanOrEqual(4);
+      expect(policy!.writers).toBeGreaterThanOrEqual(1);
+      expect(out.watcherStats.datagramsDropped, JSON.stringify(out.watcherStats)).toBe(0);
       // Both said goodbye (SPDP dispose) on the way out, well before their leases ran out.
       expect(out.participantsAfter).toBe(0);
       expect(out.simOutput).toContain('on rtps transport');

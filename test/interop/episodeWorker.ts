@@ -2,17 +2,25 @@
  * A pick_place episode over the rtps transport, run inside a private network namespace by
  * episode.test.ts: `simbridge sim --transport rtps` and `simbridge policy --transport rtps`, each
  * its own process (so its own RTPS participant; they meet over real UDP on the namespace's `lo`),
- * plus this process as a third participant that watches /sim/status. Prints one JSON line.
+ * plus this process as a third participant that watches /sim/status, and a Cyclone DDS
+ * participant (cyclone_peer nodes) that prints the ROS nodes it decodes from ros_discovery_info,
+ * as `ros2 node list` would see them. Prints one JSON line.
  *
- *   node --import tsx test/interop/episodeWorker.ts <seed> <instruction> <timeoutSeconds>
+ *   node --import tsx test/interop/episodeWorker.ts <seed> <instruction> <timeoutSeconds> <cyclone_peer>
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { decodeCdr } from '../../src/msgs/index.ts';
 import { RtpsTransport } from '../../src/transports/rtps/RtpsTransport.ts';
+import { PeerProcess } from './peerProcess.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const [seed, instruction, timeoutArg] = process.argv.slice(2) as [string, string, string];
+const [seed, instruction, timeoutArg, cyclonePeer] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+];
 const timeoutSeconds = Number(timeoutArg);
 
 interface Run {
@@ -86,6 +94,8 @@ transport.subscribe(
   },
 );
 
+// "participant <guid> node <namespace> <name> readers <n> writers <m>", a line per node per sample.
+const rosNodes = new PeerProcess(cyclonePeer, ['nodes', String(timeoutSeconds + 60)]);
 const sim = cli(['sim', '--transport', 'rtps', '--seed', seed, '--duration', String(timeoutSeconds + 30)]);
 let result: Record<string, unknown>;
 try {
@@ -106,6 +116,12 @@ try {
     () => true,
     () => false,
   );
+  // Taken before the Cyclone participant leaves: on the way out Cyclone sends itself a 1-byte
+  // datagram (to wake its receive threads) that reaches our multicast socket too, not RTPS.
+  const watcherStats = { ...watcher.stats };
+  // The Cyclone participant leaves first (closing stdin ends it; it says goodbye too).
+  rosNodes.stop();
+  await rosNodes.exited(5000);
   sim.child.kill('SIGINT');
   const simCode = await within(sim.exit, 15_000, 'the sim to stop on SIGINT');
   // Its goodbye may still be in our socket: wait for it, bounded (the lease would take 10 s).
@@ -122,12 +138,14 @@ try {
     participantsSeen: peakParticipants,
     nodes: [...nodesSeen],
     participantsAfter: watcher.participants.size,
-    watcherStats: watcher.stats,
+    cycloneNodeLines: [...new Set(rosNodes.lines.filter((l) => l.startsWith('participant ')))],
+    watcherStats,
   };
 } catch (err) {
   sim.child.kill('SIGKILL');
   result = { ok: false, error: (err as Error).message, simOutput: sim.output(), lastChecks };
 } finally {
+  rosNodes.stop();
   transport.destroy();
 }
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -1,5 +1,9 @@
-/** Runs one scenario of scenario.ts against a peer binary inside a fresh network namespace. */
-import { expect } from 'vitest';
+/**
+ * Runs one scenario of scenario.ts against a peer binary inside a fresh network namespace, and
+ * the scenarios both peers (Cyclone DDS, Fast DDS) pass alike, for cyclone.test.ts and
+ * fastdds.test.ts.
+ */
+import { expect, it } from 'vitest';
 import { runInNamespace } from './netns.ts';
 
 export interface Outcome {
@@ -23,4 +27,80 @@ export async function runScenario(peer: string, scenario: string): Promise<Outco
   if (!out.ok) throw new Error(`${scenario}: ${out.error}`);
   expect(out.stats.datagramsDropped).toBe(0);
   return out;
+}
+
+/** Runs scenarios against the peer that `build` makes (built once, on first use). */
+export function scenarioRunner(build: () => string): (scenario: string) => Promise<Outcome> {
+  let peer: string | undefined;
+  return (scenario) => {
+    peer ??= build();
+    return runScenario(peer, scenario);
+  };
+}
+
+/** A received JointState as both sides print it: frame, joint count, last name, first and last position. */
+export const jointLine = (i: number) => `base 7 panda_joint7 ${i.toFixed(3)} ${(i + 0.75).toFixed(3)}`;
+
+/** FNV-1a of the 921,600 pixel bytes (k * 7 + i) & 0xff of images 0..2, as both sides compute it. */
+export const IMAGE_LINES = [
+  '640x480 rgb8 1920 921600 894e4dc5',
+  '640x480 rgb8 1920 921600 03e43dc5',
+  '640x480 rgb8 1920 921600 7ae23dc5',
+];
+
+/**
+ * The topic scenarios every peer passes, both directions: std_msgs/String, sensor_msgs/JointState,
+ * a transient-local late joiner, and fragmented 921,600-byte Images. `peer` is how the peer signs
+ * its strings (`hello from cyclone 3`); `firstTimeoutMs` covers building the peer in the first test.
+ */
+export function topicScenarios(
+  peer: { name: string; label: string; firstTimeoutMs?: number },
+  run: (scenario: string) => Promise<Outcome>,
+): void {
+  const { name, label } = peer;
+  it(
+    `sends std_msgs/String to a ${label} reader, all 20 in order`,
+    async () => {
+      const out = await run('to:string');
+      expect(out.result.peerReceived).toEqual(
+        Array.from({ length: 20 }, (_, i) => `hello from simbridge ${i}`),
+      );
+    },
+    peer.firstTimeoutMs,
+  );
+
+  it(`receives std_msgs/String from a ${label} writer, all 20 in order`, async () => {
+    const out = await run('from:string');
+    expect(out.result.weReceived).toEqual(Array.from({ length: 20 }, (_, i) => `hello from ${name} ${i}`));
+  });
+
+  it(`sends sensor_msgs/JointState to ${label}`, async () => {
+    const out = await run('to:joint');
+    expect(out.result.peerReceived).toEqual(Array.from({ length: 20 }, (_, i) => jointLine(i)));
+  });
+
+  it(`receives sensor_msgs/JointState from ${label}`, async () => {
+    const out = await run('from:joint');
+    expect(out.result.weReceived).toEqual(Array.from({ length: 20 }, (_, i) => jointLine(i)));
+  });
+
+  it(`serves the last transient-local sample to a late-joining ${label} reader`, async () => {
+    const out = await run('to:string:latched');
+    expect(out.result.peerReceived).toEqual(['hello from simbridge 1']);
+  });
+
+  it(`gets the last transient-local sample from a ${label} writer when it joins late`, async () => {
+    const out = await run('from:string:latched');
+    expect(out.result.weReceived).toEqual([`hello from ${name} 1`]);
+  });
+
+  it(`sends 921,600-byte rgb8 Images as DATA_FRAG that ${label} reassembles`, async () => {
+    const out = await run('to:image');
+    expect(out.result.peerReceived).toEqual(IMAGE_LINES);
+  });
+
+  it(`reassembles ${label}'s fragmented 921,600-byte Images`, async () => {
+    const out = await run('from:image');
+    expect(out.result.weReceived).toEqual(IMAGE_LINES);
+  });
 }

@@ -5,10 +5,14 @@
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { QOS_DEFAULT } from '../../src/graph/index.ts';
+import { createContext, msgsValidator, QOS_DEFAULT } from '../../src/graph/index.ts';
 import {
+  DISCOVERY_INFO_QOS,
+  DISCOVERY_INFO_TOPIC,
+  DISCOVERY_INFO_TYPE,
   decodeParticipantEntitiesInfo,
   encodeParticipantEntitiesInfo,
+  type ParticipantEntitiesInfo,
 } from '../../src/transports/rtps/DiscoveryInfo.ts';
 import { RtpsTransport } from '../../src/transports/rtps/RtpsTransport.ts';
 import { waitFor } from './rtpsHelpers.ts';
@@ -17,6 +21,23 @@ const PREFIX = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
 const hexPrefix = '0102030405060708090a0b0c';
 
 const transports: RtpsTransport[] = [];
+let nextDomain = 180 + (process.pid % 40);
+
+/** Transports on a domain of their own, discovering each other by unicast on loopback. */
+function pair(): (nodeName: string) => Promise<RtpsTransport> {
+  const domainId = nextDomain++;
+  return (nodeName) =>
+    RtpsTransport.create({
+      domainId,
+      multicast: false,
+      peers: ['127.0.0.1'],
+      announcePeriodMs: 200,
+      nodeName,
+    }).then((t) => {
+      transports.push(t);
+      return t;
+    });
+}
 afterEach(() => {
   for (const t of transports.splice(0)) t.destroy();
 });
@@ -111,5 +132,56 @@ describe('ros_discovery_info', () => {
     await waitFor(() => policy.nodeNames().length === 2, 5000, 'the sim node at the policy');
     policy.destroy();
     await waitFor(() => sim.nodeNames().length === 1, 5000, 'the policy node gone');
+  });
+
+  it('announces each graph node as its own entry, with the GUIDs of its own readers and writers', async () => {
+    const mk = pair();
+    const ours = await mk('unused_default');
+    const watcher = await mk('watcher');
+    // The last ros_discovery_info sample of `ours`, read off the wire.
+    let last: ParticipantEntitiesInfo | undefined;
+    const oursPrefix = ours.participant.key.slice(0, 24);
+    watcher.participant.createReader(
+      DISCOVERY_INFO_TOPIC,
+      DISCOVERY_INFO_TYPE,
+      { ...DISCOVERY_INFO_QOS, depth: 100 },
+      (payload, info) => {
+        const decoded = decodeParticipantEntitiesInfo(payload!);
+        if (typeof decoded !== 'string' && info.writerKey.startsWith(oursPrefix)) last = decoded;
+      },
+    );
+    const validator = await msgsValidator();
+    const context = createContext({ transport: ours, validator, codec: validator });
+    const sim = context.createNode('sim');
+    sim.createPublisher('sensor_msgs/msg/JointState', 'joint_states');
+    sim.createSubscription('std_msgs/msg/String', 'instruction', QOS_DEFAULT, () => {});
+    sim.createService('std_srvs/srv/SetBool', 'sim/pause', () => ({ success: true, message: '' }));
+    const policy = context.createNode('policy', { namespace: '/arm' });
+    policy.createSubscription('sensor_msgs/msg/JointState', '/joint_states', QOS_DEFAULT, () => {});
+    policy.createClient('std_srvs/srv/SetBool', '/sim/pause');
+    const idle = context.createNode('idle');
+    const summary = () =>
+      last?.nodes.map((n) => `${n.namespace} ${n.name} r${n.readers.length} w${n.writers.length}`) ?? [];
+    const expected = [
+      '/ sim r2 w2', // instruction + /sim/pause requests; joint_states + /sim/pause replies
+      '/arm policy r2 w1', // joint_states + /sim/pause replies; /sim/pause requests
+      '/ idle r0 w0',
+    ];
+    await waitFor(() => summary().join() === expected.join(), 5000, `nodes ${expected.join(', ')}`);
+    // Every GID is one of ours, and no endpoint is listed twice.
+    const gids = last!.nodes.flatMap((n) => [...n.readers, ...n.writers]);
+    expect(new Set(gids).size).toBe(4 + 3);
+    for (const g of gids) expect(g.slice(0, 24)).toBe(oursPrefix);
+    expect(last!.participant).toBe(ours.participant.key);
+    await waitFor(() => watcher.nodeNames().length === 4, 5000, 'our three nodes at the watcher');
+    expect(watcher.nodeNames().slice(1)).toEqual([
+      { name: 'sim', namespace: '/' },
+      { name: 'policy', namespace: '/arm' },
+      { name: 'idle', namespace: '/' },
+    ]);
+    idle.destroy();
+    policy.destroy();
+    await waitFor(() => summary().join() === expected[0], 5000, 'only /sim left');
+    context.destroy();
   });
 });

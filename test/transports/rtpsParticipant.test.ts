@@ -166,4 +166,15 @@ describe('rtps participant (unicast, two participants)', () => {
     w.write(cdrString('still alive'));
     await waitFor(() => got.length === 1, 5000, 'sample after garbage');
   });
+
+  it('refuses an address that is not one of this host, naming it, and frees the ports it bound', async () => {
+    const domainId = nextDomain++;
+    // Multicast on: joining 239.255.0.1 on that address fails before anything is sent.
+    await expect(Participant.create({ domainId, address: '203.0.113.7' })).rejects.toThrow(
+      /cannot join 239\.255\.0\.1 on 203\.0\.113\.7 .*address of an interface of this host/,
+    );
+    const p = await Participant.create({ domainId, multicast: false });
+    open.push(p);
+    expect(p.participantId).toBe(0); // index 0's ports were released
+  });
 });

@@ -4,9 +4,11 @@ import {
   ENTITYID,
   MessageBuilder,
   PID,
+  type PlainDataAt,
   paramValue,
   parseMessage,
   parsePlPayload,
+  peekPlainData,
   plPayload,
   readParam,
   stripPadding,
@@ -148,6 +150,75 @@ describe('RTPS wire format', () => {
         payload.set(body, 4);
         const pl = parsePlPayload(payload);
         expect(pl === undefined || Array.isArray(pl.params)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('recognises the one-DATA datagram of a stream, with the fields parseMessage reads, and nothing else', () => {
+    const payload = Uint8Array.from([0, 1, 0, 0, 5, 0, 0, 0, 104, 105, 0, 0]);
+    const at: PlainDataAt = { readerId: 0, writerId: 0, writerSN: 0, payloadStart: 0 };
+    const sn = 2 ** 32 + 9;
+    for (const withTs of [true, false]) {
+      const b = new MessageBuilder(PREFIX);
+      if (withTs) b.infoTs(1_700_000_000_500);
+      const bytes = b.data(0x00000107, 0x00001203, sn, payload).finish().slice();
+      expect(peekPlainData(bytes, at)).toBe(true);
+      expect(at).toEqual({ readerId: 0x107, writerId: 0x1203, writerSN: sn, payloadStart: withTs ? 56 : 44 });
+      expect([...bytes.subarray(at.payloadStart)]).toEqual([...payload]);
+    }
+    // Anything else is left to parseMessage: inline QoS, INFO_DST, a second submessage, no payload.
+    const others = [
+      new MessageBuilder(PREFIX).data(0, 3, 1, payload, [{ pid: PID.KEY_HASH, value: new Uint8Array(16) }]),
+      new MessageBuilder(PREFIX).infoDst(PREFIX).data(0, 3, 1, payload),
+      new MessageBuilder(PREFIX).data(0, 3, 1, payload).heartbeat(0, 3, 1, 1, 1),
+      new MessageBuilder(PREFIX).data(0, 3, 1, undefined),
+      new MessageBuilder(PREFIX).heartbeat(0, 3, 1, 1, 1),
+    ];
+    for (const b of others) expect(peekPlainData(b.finish().slice(), at)).toBe(false);
+  });
+
+  it('accepts only datagrams that parseMessage parses to the same DATA (fuzz)', () => {
+    const valid = new MessageBuilder(PREFIX)
+      .infoTs(1_700_000_000_500)
+      .data(0, 0x00001203, 77, Uint8Array.from([0, 1, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]))
+      .finish()
+      .slice();
+    const at: PlainDataAt = { readerId: 0, writerId: 0, writerSN: 0, payloadStart: 0 };
+    let accepted = 0;
+    fc.assert(
+      fc.property(
+        // Half the cases keep the length (so most are accepted and compared), half cut or pad.
+        fc.oneof(fc.constant(valid.length), fc.nat(valid.length + 8)),
+        fc.array(fc.tuple(fc.nat(valid.length + 7), fc.nat(255)), { maxLength: 6 }),
+        (size, flips) => {
+          const bytes = new Uint8Array(Math.max(size, 20));
+          bytes.set(valid.subarray(0, bytes.length));
+          for (const [i, v] of flips) if (i >= 4 && i < bytes.length) bytes[i] = v;
+          if (!peekPlainData(bytes, at)) return;
+          accepted++;
+          const r = parseMessage(bytes);
+          if (!r.ok) throw new Error(`peekPlainData accepted what parseMessage refuses: ${r.reason}`);
+          const subs = r.message.submessages.filter((s) => s.kind !== 'infoTs');
+          expect(subs).toHaveLength(1);
+          expect(subs[0]).toMatchObject({
+            kind: 'data',
+            readerId: at.readerId,
+            writerId: at.writerId,
+            writerSN: at.writerSN,
+            inlineQos: undefined,
+            keyFlag: false,
+          });
+          const data = subs[0] as { payload: Uint8Array };
+          expect([...data.payload]).toEqual([...bytes.subarray(at.payloadStart)]);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    expect(accepted).toBeGreaterThan(500); // the comparison above really ran
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 120 }), (bytes) => {
+        expect(typeof peekPlainData(bytes, at)).toBe('boolean');
       }),
       { numRuns: 2000 },
     );

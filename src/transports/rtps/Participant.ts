@@ -19,6 +19,7 @@ import { RtpsReader, type SampleHandler } from './RtpsReader.ts';
 import { type Change, type ParticipantLink, RtpsWriter } from './RtpsWriter.ts';
 import {
   BUILTIN_ENDPOINT,
+  type DataSubmessage,
   ENTITY_KIND,
   ENTITYID,
   guidBytes,
@@ -30,10 +31,12 @@ import {
   MessageBuilder,
   type Parameter,
   PID,
+  type PlainDataAt,
   PROTOCOL_VERSION,
   paramValue,
   parseMessage,
   parsePlPayload,
+  peekPlainData,
   plPayload,
   readParam,
   splitGuid,
@@ -157,6 +160,8 @@ export class Participant implements ParticipantLink {
   #timer: NodeJS.Timeout;
   #destroyed = false;
   readonly #lastPrefix = new Uint8Array(12);
+  /** `peekPlainData`'s answer for the datagram being received. */
+  readonly #plain: PlainDataAt = { readerId: 0, writerId: 0, writerSN: 0, payloadStart: 0 };
   #lastPrefixHex: string | undefined;
   readonly #guidKeys = new Map<string, Map<number, string>>();
   /** Datagrams handed to the socket whose send callback has not run yet. */
@@ -244,16 +249,29 @@ export class Participant implements ParticipantLink {
         continue;
       }
       const mcast: dgram.Socket[] = [];
-      if (opts.multicast) {
-        for (const port of [ports.spdpMulticast, ports.userMulticast]) {
-          const s = await bindUdp(port, true);
-          if (!s) throw new Error(`rtps: cannot bind multicast port ${port}`);
-          s.addMembership(SPDP_MULTICAST_ADDRESS, opts.address);
-          mcast.push(s);
+      try {
+        if (opts.multicast) {
+          for (const port of [ports.spdpMulticast, ports.userMulticast]) {
+            const s = await bindUdp(port, true);
+            if (!s) throw new Error(`rtps: cannot bind multicast port ${port}`);
+            mcast.push(s);
+            try {
+              s.addMembership(SPDP_MULTICAST_ADDRESS, opts.address);
+            } catch (err) {
+              throw new Error(
+                `rtps: cannot join ${SPDP_MULTICAST_ADDRESS} on ${opts.address} (${(err as Error).message}): ` +
+                  'the address must be the IPv4 address of an interface of this host',
+              );
+            }
+          }
+          meta.setMulticastInterface(opts.address);
+          meta.setMulticastTTL(0);
+          meta.setMulticastLoopback(true);
         }
-        meta.setMulticastInterface(opts.address);
-        meta.setMulticastTTL(0);
-        meta.setMulticastLoopback(true);
+      } catch (err) {
+        // Bound sockets would keep the process alive after the error.
+        for (const s of [meta, user, ...mcast]) s.close();
+        throw err;
       }
       return new Participant(opts, id, meta, user, mcast);
     }
@@ -541,6 +559,7 @@ export class Participant implements ParticipantLink {
   #onDatagram(bytes: Buffer, fromAddress: string): void {
     if (this.#destroyed) return;
     this.stats.datagramsReceived++;
+    if (peekPlainData(bytes, this.#plain) && this.#onPlainData(bytes)) return;
     const parsed = parseMessage(bytes);
     if (!parsed.ok) {
       this.#drop(parsed.reason, fromAddress);
@@ -551,6 +570,40 @@ export class Participant implements ParticipantLink {
     } catch (err) {
       this.#drop(`processing failed: ${(err as Error).message}`, fromAddress);
     }
+  }
+
+  /**
+   * The receive hot path: one DATA from the writer of the last datagram's participant (found by
+   * `peekPlainData`), delivered without parsing a Message. False when the datagram needs the
+   * general path (another sender, a builtin writer): it is then parsed as any other.
+   */
+  #onPlainData(bytes: Buffer): boolean {
+    const at = this.#plain;
+    if (this.#lastPrefixHex === undefined || at.writerId === ENTITYID.SPDP_WRITER) return false;
+    const last = this.#lastPrefix;
+    for (let i = 0; i < 12; i++) if (bytes[8 + i] !== last[i]) return false;
+    const srcHex = this.#lastPrefixHex;
+    const known = this.participants.get(srcHex);
+    if (known) known.lastSeenMs = Date.now();
+    const sub: DataSubmessage = {
+      kind: 'data',
+      readerId: at.readerId,
+      writerId: at.writerId,
+      writerSN: at.writerSN,
+      inlineQos: undefined,
+      // A plain Uint8Array view: subarray() on a Node Buffer is several times slower.
+      payload: new Uint8Array(
+        bytes.buffer,
+        bytes.byteOffset + at.payloadStart,
+        bytes.length - at.payloadStart,
+      ),
+      keyFlag: false,
+    };
+    const key = this.#guidKeyOf(srcHex, sub.writerId);
+    const one = this.#readerFor(key, sub.readerId);
+    if (one) one.onData(key, sub);
+    else if (one === undefined) for (const r of this.#readersByWriter.get(key) ?? NONE) r.onData(key, sub);
+    return true;
   }
 
   #drop(reason: string, fromAddress: string): void {

@@ -15,8 +15,11 @@
  *   when the matched server is a Fast DDS participant, else rmw_cyclonedds's;
  * - payloads are CDR little-endian with the encapsulation header: `kind: 'cdr'`, the graph
  *   encodes and decodes, and validates what arrives (`validation: 'at-receive'`);
- * - the graph's nodes appear to ROS 2 as one node (`nodeName`, in `ros2 node list`), announced
- *   with all this transport's readers and writers on `ros_discovery_info` (DiscoveryInfo.ts).
+ * - each graph node appears to ROS 2 as its own node (`ros2 node list`): announced with its
+ *   namespace and the GUIDs of its own readers and writers on `ros_discovery_info`
+ *   (DiscoveryInfo.ts), as rmw does. Endpoints made on the transport directly (no graph node)
+ *   belong to the node `nodeName`, which is announced while it has endpoints or no graph node
+ *   exists.
  */
 import { randomBytes } from 'node:crypto';
 import type {
@@ -122,12 +125,32 @@ function clientIdOf(guid: Uint8Array): number {
 
 export interface RtpsTransportOptions extends ParticipantOptions {
   /**
-   * The ROS node that the graph's nodes appear as in `ros2 node list` (announced on
-   * `ros_discovery_info`, with every reader and writer of this transport). @default 'simbridge'
+   * The ROS node that owns endpoints made on the transport directly, outside any graph node
+   * (announced on `ros_discovery_info` while it has endpoints, or while no graph node exists).
+   * @default 'simbridge'
    */
   nodeName?: string;
   /** That node's namespace. @default '/' */
   nodeNamespace?: string;
+}
+
+/** A ROS node as announced on ros_discovery_info: its entity ids in this participant. */
+interface NodeRecord {
+  name: string;
+  namespace: string;
+  readers: Set<number>;
+  writers: Set<number>;
+  /** Created as a graph node (addNode), so announced even without endpoints. */
+  declared: boolean;
+}
+
+/** `/arm/policy` -> namespace `/arm`, name `policy`; `/sim` -> `/`, `sim`. */
+export function splitNodeName(fullyQualifiedName: string): { name: string; namespace: string } {
+  const slash = fullyQualifiedName.lastIndexOf('/');
+  return {
+    name: fullyQualifiedName.slice(slash + 1),
+    namespace: slash <= 0 ? '/' : fullyQualifiedName.slice(0, slash),
+  };
 }
 
 /** Incompatible-QoS events name the ROS topic (`/chatter`), not the DDS one (`rt/chatter`). */
@@ -143,9 +166,11 @@ export class RtpsTransport implements Transport {
   /** Small stable ids for writer GUIDs, for MessageInfo.publisherId. */
   readonly #publisherIds = new Map<string, number>();
   readonly #closers = new Set<() => void>();
-  readonly #node: { name: string; namespace: string };
+  /** Fully qualified name of the node that owns endpoints made outside any graph node. */
+  readonly #defaultNode: string;
+  /** This participant's ROS nodes, by fully qualified name, in creation order. */
+  readonly #nodes = new Map<string, NodeRecord>();
   readonly #discoveryWriter: RtpsWriter;
-  readonly #discoveryReader: RtpsReader;
   /** ros_discovery_info of other participants, by participant GUID prefix (24 hex digits). */
   readonly #remoteNodes = new Map<string, ParticipantEntitiesInfo>();
   #discoveryDue = false;
@@ -153,13 +178,15 @@ export class RtpsTransport implements Transport {
 
   private constructor(participant: Participant, options: RtpsTransportOptions) {
     this.participant = participant;
-    this.#node = { name: options.nodeName ?? 'simbridge', namespace: options.nodeNamespace ?? '/' };
+    const ns = options.nodeNamespace ?? '/';
+    this.#defaultNode = `${ns === '/' ? '' : ns}/${options.nodeName ?? 'simbridge'}`;
     this.#discoveryWriter = participant.createWriter(
       DISCOVERY_INFO_TOPIC,
       DISCOVERY_INFO_TYPE,
       DISCOVERY_INFO_QOS,
     );
-    this.#discoveryReader = participant.createReader(
+    // Other participants' nodes (the reader lives as long as the participant).
+    participant.createReader(
       DISCOVERY_INFO_TOPIC,
       DISCOVERY_INFO_TYPE,
       { ...DISCOVERY_INFO_QOS, depth: 100 },
@@ -183,7 +210,7 @@ export class RtpsTransport implements Transport {
    * ros_discovery_info, for participants still alive.
    */
   nodeNames(): { name: string; namespace: string }[] {
-    const out = [{ ...this.#node }];
+    const out = this.#announcedNodes().map(({ name, namespace }) => ({ name, namespace }));
     for (const [prefix, info] of this.#remoteNodes) {
       if (!this.participant.participants.has(prefix)) {
         this.#remoteNodes.delete(prefix); // that participant has gone
@@ -204,18 +231,53 @@ export class RtpsTransport implements Transport {
     });
   }
 
+  /** A graph node was created: it is announced (even before it has endpoints). */
+  addNode(fullyQualifiedName: string): void {
+    this.#nodeRecord(fullyQualifiedName).declared = true;
+    this.#discoveryChanged();
+  }
+
+  /** A graph node was destroyed: it is no longer announced once its endpoints are closed too. */
+  removeNode(fullyQualifiedName: string): void {
+    const record = this.#nodes.get(fullyQualifiedName);
+    if (!record) return;
+    record.declared = false;
+    this.#dropIfEmpty(fullyQualifiedName, record);
+    this.#discoveryChanged();
+  }
+
+  #nodeRecord(fullyQualifiedName: string | undefined): NodeRecord {
+    const key = fullyQualifiedName ?? this.#defaultNode;
+    let record = this.#nodes.get(key);
+    if (!record) {
+      record = { ...splitNodeName(key), readers: new Set(), writers: new Set(), declared: false };
+      this.#nodes.set(key, record);
+    }
+    return record;
+  }
+
+  #dropIfEmpty(key: string, record: NodeRecord): void {
+    if (!record.declared && record.readers.size === 0 && record.writers.size === 0) this.#nodes.delete(key);
+  }
+
+  /** The nodes ros_discovery_info lists: every graph node, and the default one when it has endpoints or is alone. */
+  #announcedNodes(): NodeRecord[] {
+    const nodes = [...this.#nodes.values()];
+    if (nodes.length > 0) return nodes;
+    return [{ ...splitNodeName(this.#defaultNode), readers: new Set(), writers: new Set(), declared: false }];
+  }
+
   #publishDiscoveryInfo(): void {
-    const local = this.participant.localEndpoints();
-    const own = (id: number) =>
-      id !== this.#discoveryWriter.entityId && id !== this.#discoveryReader.entityId;
     this.#discoveryWriter.write(
-      encodeParticipantEntitiesInfo(this.participant.guidPrefix, [
-        {
-          ...this.#node,
-          readers: local.readers.map((r) => r.entityId).filter(own),
-          writers: local.writers.map((w) => w.entityId).filter(own),
-        },
-      ]),
+      encodeParticipantEntitiesInfo(
+        this.participant.guidPrefix,
+        this.#announcedNodes().map((n) => ({
+          name: n.name,
+          namespace: n.namespace,
+          readers: [...n.readers],
+          writers: [...n.writers],
+        })),
+      ),
     );
   }
 
@@ -225,14 +287,31 @@ export class RtpsTransport implements Transport {
     return id;
   }
 
-  /** Registers an endpoint's close, and announces the node's new set of endpoints (and again on close). */
-  #track(close: () => void): () => void {
+  /**
+   * Registers an endpoint's readers and writers with the node that owns it and its close, and
+   * announces the node's new set of endpoints (and again on close).
+   */
+  #track(
+    node: string | undefined,
+    entities: { readers?: readonly RtpsReader[]; writers?: readonly RtpsWriter[] },
+    close: () => void,
+  ): () => void {
+    const key = node ?? this.#defaultNode;
+    const record = this.#nodeRecord(key);
+    for (const r of entities.readers ?? []) record.readers.add(r.entityId);
+    for (const w of entities.writers ?? []) record.writers.add(w.entityId);
     let closed = false;
     const once = () => {
       if (closed) return;
       closed = true;
       this.#closers.delete(once);
       close();
+      const now = this.#nodes.get(key);
+      if (now) {
+        for (const r of entities.readers ?? []) now.readers.delete(r.entityId);
+        for (const w of entities.writers ?? []) now.writers.delete(w.entityId);
+        this.#dropIfEmpty(key, now);
+      }
       this.#discoveryChanged();
     };
     this.#closers.add(once);
@@ -254,7 +333,7 @@ export class RtpsTransport implements Transport {
       endpoint.qos,
       rosTopicEvents(endpoint),
     );
-    const close = this.#track(() => this.participant.deleteWriter(w));
+    const close = this.#track(endpoint.node, { writers: [w] }, () => this.participant.deleteWriter(w));
     return {
       publish: (msg: unknown) => {
         if (!(msg instanceof Uint8Array))
@@ -282,7 +361,7 @@ export class RtpsTransport implements Transport {
       },
       rosTopicEvents(endpoint),
     );
-    const close = this.#track(() => this.participant.deleteReader(r));
+    const close = this.#track(endpoint.node, { readers: [r] }, () => this.participant.deleteReader(r));
     const count = () => r.writers.size + this.#localWritersFor(r);
     return {
       get publisherCount() {
@@ -334,7 +413,7 @@ export class RtpsTransport implements Transport {
         );
       },
     );
-    const close = this.#track(() => {
+    const close = this.#track(endpoint.node, { readers: [requests], writers: [replies] }, () => {
       this.participant.deleteReader(requests);
       this.participant.deleteWriter(replies);
     });
@@ -389,7 +468,7 @@ export class RtpsTransport implements Transport {
         if (this.participant.participants.get(key.slice(0, 24))?.vendorId === VENDOR_FASTDDS) return true;
       return false;
     };
-    const close = this.#track(() => {
+    const close = this.#track(endpoint.node, { readers: [replies], writers: [requests] }, () => {
       for (const p of [...pending.values(), ...pendingBySN.values()])
         p.reject(new Error(`service ${endpoint.service}: client closed`));
       pending.clear();

@@ -238,18 +238,17 @@ function fail(reason: string): never {
 }
 
 /**
- * A bounds-checked little/big-endian reader over one byte range. `parseMessage` re-aims one
+ * A bounds-checked little/big-endian reader over one byte range. It reads bytes by index (no
+ * DataView: making one per datagram cost more than the reads), and `parseMessage` re-aims one
  * reader at each submessage of a datagram (`reset`), so parsing allocates no reader per submessage.
  */
 class Reader {
   bytes: Uint8Array;
-  view: DataView;
   pos: number;
   end: number;
   le = true;
-  constructor(bytes: Uint8Array, start: number, end: number, view?: DataView) {
+  constructor(bytes: Uint8Array, start: number, end: number) {
     this.bytes = bytes;
-    this.view = view ?? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = start;
     this.end = end;
   }
@@ -264,28 +263,26 @@ class Reader {
   }
   u16(what: string): number {
     this.need(2, what);
-    const v = this.view.getUint16(this.pos, this.le);
-    this.pos += 2;
-    return v;
+    const b = this.bytes;
+    const p = this.pos;
+    this.pos = p + 2;
+    return this.le ? b[p]! | (b[p + 1]! << 8) : (b[p]! << 8) | b[p + 1]!;
   }
   u32(what: string): number {
     this.need(4, what);
-    const v = this.view.getUint32(this.pos, this.le);
-    this.pos += 4;
-    return v;
+    const p = this.pos;
+    this.pos = p + 4;
+    return this.le ? u32le(this.bytes, p) : u32be(this.bytes, p);
   }
   i32(what: string): number {
-    this.need(4, what);
-    const v = this.view.getInt32(this.pos, this.le);
-    this.pos += 4;
-    return v;
+    return this.u32(what) | 0;
   }
   /** Entity ids are byte arrays on the wire: always big-endian, whatever the E flag. */
   entityId(what: string): number {
     this.need(4, what);
-    const v = this.view.getUint32(this.pos, false);
-    this.pos += 4;
-    return v;
+    const p = this.pos;
+    this.pos = p + 4;
+    return u32be(this.bytes, p);
   }
   sn(what: string): number {
     const high = this.i32(what);
@@ -298,6 +295,14 @@ class Reader {
     this.pos += n;
     return v;
   }
+}
+
+function u32le(b: Uint8Array, p: number): number {
+  return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+}
+
+function u32be(b: Uint8Array, p: number): number {
+  return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
 }
 
 /** Reads a SequenceNumberSet or FragmentNumberSet bitmap: the numbers whose bit is set. */
@@ -469,6 +474,47 @@ function parseSubmessage(r: Reader, id: number, flags: number): Submessage | und
   }
 }
 
+/** Where `peekPlainData` found the DATA of a datagram; filled in place (no allocation). */
+export interface PlainDataAt {
+  readerId: number;
+  writerId: number;
+  writerSN: number;
+  /** The serialized payload (encapsulation header included) is `[payloadStart, datagram end)`. */
+  payloadStart: number;
+}
+
+/**
+ * Recognises the datagram a writer sends for each sample of a stream: the RTPS header, an
+ * optional INFO_TS, then one little-endian DATA with a payload and no inline QoS that ends the
+ * datagram. For it, fills `at` and returns true without building a Message (the receive hot
+ * path: Cyclone DDS sends one such datagram per sample); for any other datagram returns false,
+ * and the caller parses it with `parseMessage`. What it accepts, `parseMessage` parses to the
+ * same DATA (fuzzed in rtpsWire.test.ts). Never throws.
+ */
+export function peekPlainData(bytes: Uint8Array, at: PlainDataAt): boolean {
+  const n = bytes.length;
+  if (n < HEADER_BYTES + 28 || u32be(bytes, 0) !== RTPS_MAGIC || bytes[4] !== 2) return false;
+  let pos = HEADER_BYTES;
+  if (bytes[pos] === SMID.INFO_TS) {
+    const f = bytes[pos + 1]!;
+    const octets =
+      f & 0x01 ? bytes[pos + 2]! | (bytes[pos + 3]! << 8) : (bytes[pos + 2]! << 8) | bytes[pos + 3]!;
+    // INFO_TS carries 8 bytes, or none with the I (invalidate) flag.
+    if (octets !== (f & 0x02 ? 0 : 8)) return false;
+    pos += 4 + octets;
+  }
+  // DATA, flags E (little-endian) and D (data) only: no inline QoS, no key.
+  if (pos + 28 > n || bytes[pos] !== SMID.DATA || (bytes[pos + 1]! & 0x0f) !== 0x05) return false;
+  const octets = bytes[pos + 2]! | (bytes[pos + 3]! << 8);
+  if (octets !== 0 && pos + 4 + octets !== n) return false; // not the last submessage
+  if ((bytes[pos + 6]! | (bytes[pos + 7]! << 8)) !== 16) return false; // octetsToInlineQos
+  at.readerId = u32be(bytes, pos + 8);
+  at.writerId = u32be(bytes, pos + 12);
+  at.writerSN = (u32le(bytes, pos + 16) | 0) * 0x1_0000_0000 + u32le(bytes, pos + 20);
+  at.payloadStart = pos + 24;
+  return n - at.payloadStart >= 4;
+}
+
 /** Parses one RTPS datagram. Never throws. */
 export function parseMessage(datagram: Uint8Array): ParseResult {
   // A plain Uint8Array view: subarray() on a Node Buffer is several times slower, and it is
@@ -480,23 +526,22 @@ export function parseMessage(datagram: Uint8Array): ParseResult {
   try {
     if (bytes.length < HEADER_BYTES)
       fail(`datagram of ${bytes.length} bytes is shorter than the RTPS header`);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (view.getUint32(0, false) !== RTPS_MAGIC) fail('datagram does not start with "RTPS"');
+    if (u32be(bytes, 0) !== RTPS_MAGIC) fail('datagram does not start with "RTPS"');
     const header: Header = {
       version: [bytes[4]!, bytes[5]!],
-      vendorId: view.getUint16(6, false),
+      vendorId: (bytes[6]! << 8) | bytes[7]!,
       guidPrefix: bytes.subarray(8, 20),
     };
     if (header.version[0] !== 2) fail(`unsupported RTPS major version ${header.version[0]}`);
     const submessages: Submessage[] = [];
-    const r = new Reader(bytes, 0, 0, view);
+    const r = new Reader(bytes, 0, 0);
     let pos = HEADER_BYTES;
     while (pos < bytes.length) {
       if (pos + 4 > bytes.length) fail(`submessage header truncated at offset ${pos}`);
       const id = bytes[pos]!;
       const flags = bytes[pos + 1]!;
       const le = (flags & 0x01) !== 0;
-      const octets = view.getUint16(pos + 2, le);
+      const octets = le ? bytes[pos + 2]! | (bytes[pos + 3]! << 8) : (bytes[pos + 2]! << 8) | bytes[pos + 3]!;
       const bodyStart = pos + 4;
       // 0 means "to the end of the message", except for PAD and INFO_TS (spec 9.4.5.1.3).
       const bodyEnd =

@@ -9,6 +9,7 @@
  *   cyclone_peer client <service> <count>                               std_srvs/SetBool client
  *   cyclone_peer nodes  <seconds>                                       ros_discovery_info: announce
  *                                                                       node /cyclone_node, print others'
+ *                                                                       (until <seconds> pass or stdin closes)
  *
  * kind: string | joint | image. durability: volatile | transient. Lines on stdout:
  * "matched" once the first peer endpoint matched, one line per sample for sub, "done" at the end.
@@ -404,7 +405,12 @@ static int cmd_nodes(double seconds) {
     void *samples[1] = {NULL};
     dds_sample_info_t si;
     int n;
-    dds_sleepfor(DDS_MSECS(10));
+    /* Waits 10 ms for stdin; stops early once it closes (the test is done with us). */
+    struct pollfd in = {.fd = 0, .events = POLLIN};
+    if (poll(&in, 1, 10) > 0) {
+      char buf[64];
+      if (read(0, buf, sizeof buf) <= 0) break;
+    }
     while ((n = dds_take(rd, samples, &si, 1, 1)) > 0) {
       rmw_dds_common_msg_dds__ParticipantEntitiesInfo_ *m = samples[0];
       if (si.valid_data && memcmp(m->gid.data, guid.v, 16) != 0) {
