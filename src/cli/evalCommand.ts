@@ -16,9 +16,9 @@ import {
   runEpisode,
   validateSpecNames,
 } from '../eval/runEpisode.ts';
-import { PERCEPTION_SOURCES, type Perception } from '../eval/types.ts';
+import type { Perception } from '../eval/types.ts';
 import { prepareRecordDir } from '../record/recordPaths.ts';
-import { PERTURB_HELP, parseIntFlag, parseWorkersFlag, SWITCH_HELP } from './flags.ts';
+import { addEpisodeModeOptions, parseIntFlag, parseWorkersFlag } from './flags.ts';
 import { checkOutputPath, writeJsonFile } from './io.ts';
 import { createProgress } from './progress.ts';
 
@@ -85,23 +85,13 @@ export function addEvalCommand(program: Command, setExitCode: (code: number) => 
       parseWorkersFlag,
       1,
     )
-    .option('--perturb', PERTURB_HELP)
-    .option('--switch', SWITCH_HELP)
-    .addOption(
-      new Option(
-        '--perception <source>',
-        "where /detections come from: the sim's ground truth, or a perception node on the sim camera",
-      )
-        .choices(PERCEPTION_SOURCES)
-        .default('ground-truth'),
-    )
     .option('--shard <i/n>', 'run only shard i of n (0-based)', (v) => parseShard(v, '--shard'))
     .option('--json <file>', 'also write the report (results and summary) as JSON')
     .option('--record <dir>', 'record each episode to <dir>/<task>_<split>_seed<seed>.mcap (MCAP, ROS 2 CDR)')
-    .addHelpText('after', evalHelp)
-    .action(async (flags: EvalFlags) => {
-      setExitCode(await runEval(flags));
-    });
+    .addHelpText('after', evalHelp);
+  addEpisodeModeOptions(cmd).action(async (flags: EvalFlags) => {
+    setExitCode(await runEval(flags));
+  });
 
   cmd
     .command('merge')

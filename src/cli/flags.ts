@@ -2,9 +2,10 @@
 // in a seed must not silently run a different evaluation. Errors name the flag and the value given.
 import { isIPv4 } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { UserError } from '../errors.ts';
 import { autoWorkerCount } from '../eval/pool.ts';
+import { PERCEPTION_SOURCES } from '../eval/types.ts';
 
 /**
  * Parses a non-negative decimal integer: digits only, no sign, no decimals, no exponent, within
@@ -88,10 +89,23 @@ export function rtpsFlagOptions(
   };
 }
 
-/** Help text of `--perturb` and `--switch`, shared by `run` and `eval`. */
-export const PERTURB_HELP =
-  'perturb the episode once: knock the held block away, move the target, or unclip the cable';
-export const SWITCH_HELP = 'switch the instruction once mid-episode; success is judged on the new goal';
+/** `--perturb`, `--switch` and `--perception`: how an episode of `run` or `eval` is run. */
+export function addEpisodeModeOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--perturb',
+      'perturb the episode once: knock the held block away, move the target, or unclip the cable',
+    )
+    .option('--switch', 'switch the instruction once mid-episode; success is judged on the new goal')
+    .addOption(
+      new Option(
+        '--perception <source>',
+        "where /detections come from: the sim's ground truth, or a perception node on the sim camera",
+      )
+        .choices(PERCEPTION_SOURCES)
+        .default('ground-truth'),
+    );
+}
 
 /** `--domain`, `--rtps-address` and `--peer`: the DDS flags of `sim` and `policy`. */
 export function addDdsOptions(cmd: Command): Command {

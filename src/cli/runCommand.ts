@@ -9,9 +9,9 @@ import {
   runEpisode,
   validateSpecNames,
 } from '../eval/runEpisode.ts';
-import { type EpisodeResult, type EpisodeSpec, PERCEPTION_SOURCES, type Perception } from '../eval/types.ts';
+import type { EpisodeResult, EpisodeSpec, Perception } from '../eval/types.ts';
 import { checkRecordFile } from '../record/recordPaths.ts';
-import { PERTURB_HELP, parseIntFlag, SWITCH_HELP } from './flags.ts';
+import { addEpisodeModeOptions, parseIntFlag } from './flags.ts';
 import { addPlannerOptions, llmConfigFromFlags } from './plannerFlags.ts';
 
 interface RunFlags {
@@ -59,21 +59,11 @@ export function addRunCommand(program: Command, setExitCode: (code: number) => v
         .choices(['seen', 'unseen'])
         .default('seen'),
     )
-    .option('--perturb', PERTURB_HELP)
-    .option('--switch', SWITCH_HELP)
     .option('--json', 'print the result as one JSON object')
     .option('--dry-run', 'build the episode and print its scene, goal and instruction; do not step')
     .option('--record <file.mcap>', 'record every topic to an MCAP file (ROS 2 CDR; Foxglove, ros2 bag)')
-    .addOption(
-      new Option(
-        '--perception <source>',
-        "where /detections come from: the sim's ground truth, or a perception node on the sim camera",
-      )
-        .choices(PERCEPTION_SOURCES)
-        .default('ground-truth'),
-    )
     .addHelpText('after', runHelp);
-  addPlannerOptions(cmd).action(async (flags: RunFlags) => {
+  addPlannerOptions(addEpisodeModeOptions(cmd)).action(async (flags: RunFlags) => {
     setExitCode(await runOne(flags));
   });
 }
