@@ -4,7 +4,8 @@
  *   cyclone_peer pub  <kind> <topic> <count> <durability> [period_ms]   publish <count> samples
  *   cyclone_peer sub  <kind> <topic> <count> <durability> [timeout_s]  print each received sample
  *   cyclone_peer source <topic> <count> [period_us]                     JointStates, stamped (0: flood)
- *   cyclone_peer sink   <topic> <count> <timeout_s>                     JointState rate and latency
+ *   cyclone_peer sink   <topic> <count> <timeout_s> [skip]              JointState rate and latency
+ *                                                                       (of all but the first skip)
  *   cyclone_peer server <service> <count>                               std_srvs/SetBool server
  *   cyclone_peer client <service> <count>                               std_srvs/SetBool client
  *   cyclone_peer nodes  <seconds>                                       ros_discovery_info: announce
@@ -227,7 +228,7 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 /* Receives up to <count> JointStates; prints "{received, seconds, p50_us, p99_us}" as JSON. */
-static int cmd_sink(const char *topic, int count, double timeout_s) {
+static int cmd_sink(const char *topic, int count, double timeout_s, int skip) {
   dds_entity_t tp = dds_create_topic(pp, &sensor_msgs_msg_dds__JointState__desc, topic, NULL, NULL);
   /* Room for every sample: a burst must not overrun the reader history while this thread is
      descheduled (the machine may be loaded); losses then mean the protocol lost them. */
@@ -238,32 +239,42 @@ static int cmd_sink(const char *topic, int count, double timeout_s) {
   dds_entity_t rc_ = dds_create_readcondition(rd, DDS_ANY_STATE);
   dds_waitset_attach(ws, rc_, rd);
   wait_matched(rd, 0);
+  /* The first `skip` samples are the warm-up: received, not counted in the figures. */
   double *lat = calloc((size_t)count, sizeof(double));
-  int got = 0;
+  double *warm = calloc((size_t)(skip > 0 ? skip : 1), sizeof(double));
+  int seen = 0, got = 0;
   double first = 0, last = 0, deadline = now_s() + timeout_s;
   void *samples[64];
   dds_sample_info_t infos[64];
-  while (got < count && now_s() < deadline) {
+  while (seen < count && now_s() < deadline) {
     dds_waitset_wait(ws, NULL, 0, DDS_MSECS(50));
     int n;
     memset(samples, 0, sizeof samples);
     while ((n = dds_take(rd, samples, infos, 64, 64)) > 0) {
       double t = now_s();
       for (int k = 0; k < n; k++) {
-        if (!infos[k].valid_data || got >= count) continue;
+        if (!infos[k].valid_data || seen >= count) continue;
         sensor_msgs_msg_dds__JointState_ *m = samples[k];
+        double l = t - (m->header.stamp.sec + m->header.stamp.nanosec * 1e-9);
+        if (seen++ < skip) {
+          warm[seen - 1] = l;
+          continue;
+        }
         if (got == 0) first = t;
         last = t;
-        lat[got++] = t - (m->header.stamp.sec + m->header.stamp.nanosec * 1e-9);
+        lat[got++] = l;
       }
       dds_return_loan(rd, samples, n);
       memset(samples, 0, sizeof samples);
     }
   }
+  int warmed = seen < skip ? seen : skip;
   qsort(lat, (size_t)got, sizeof(double), cmp_double);
+  qsort(warm, (size_t)warmed, sizeof(double), cmp_double);
   double p50 = got ? lat[got / 2] : 0, p99 = got ? lat[(int)(got * 0.99)] : 0;
-  printf("{\"received\":%d,\"seconds\":%.6f,\"p50_us\":%.1f,\"p99_us\":%.1f}\n", got, last - first, p50 * 1e6,
-         p99 * 1e6);
+  double warm_p99 = warmed ? warm[(int)(warmed * 0.99)] : 0;
+  printf("{\"received\":%d,\"seconds\":%.6f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"warmup_p99_us\":%.1f}\n", got,
+         last - first, p50 * 1e6, p99 * 1e6, warm_p99 * 1e6);
   fflush(stdout);
   return 0;
 }
@@ -446,7 +457,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(cmd, "source") && argc >= 4)
     rc = cmd_source(argv[2], atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 0);
   else if (!strcmp(cmd, "sink") && argc >= 5)
-    rc = cmd_sink(argv[2], atoi(argv[3]), atof(argv[4]));
+    rc = cmd_sink(argv[2], atoi(argv[3]), atof(argv[4]), argc > 5 ? atoi(argv[5]) : 0);
   else if (!strcmp(cmd, "server") && argc >= 4)
     rc = cmd_server(argv[2], atoi(argv[3]));
   else if (!strcmp(cmd, "client") && argc >= 4)
