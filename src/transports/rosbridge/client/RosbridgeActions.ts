@@ -52,6 +52,7 @@ import {
   type RosbridgeId,
   type SendActionGoalMessage,
 } from '../protocol.ts';
+import { LinkServiceClient } from './LinkServiceClient.ts';
 
 /** What the action mapping needs from the transport that owns it. */
 export interface ActionLink {
@@ -173,7 +174,11 @@ export class RosbridgeActions {
   // ---- the graph's side: endpoints ----------------------------------------------------------
 
   createClient(endpoint: ServiceEndpoint, kind: ActionEndpointKind, action: string): ServiceClientHandle {
-    return new ActionServiceClient(this, this.#link, endpoint, kind, action);
+    return new LinkServiceClient(
+      endpoint.service,
+      () => this.#link.connected,
+      (request) => this.#call(kind, endpoint, action, request),
+    );
   }
 
   advertiseService(
@@ -396,8 +401,7 @@ export class RosbridgeActions {
 
   // ---- calls from the graph's action client -------------------------------------------------
 
-  /** @internal */
-  _call(
+  #call(
     kind: ActionEndpointKind,
     endpoint: ServiceEndpoint,
     action: string,
@@ -635,43 +639,6 @@ export class RosbridgeActions {
 
   #requestId(): RequestId {
     return { clientId: 0, sequenceNumber: this.#nextRequest++ };
-  }
-}
-
-class ActionServiceClient implements ServiceClientHandle {
-  readonly #actions: RosbridgeActions;
-  readonly #link: ActionLink;
-  readonly #endpoint: ServiceEndpoint;
-  readonly #kind: ActionEndpointKind;
-  readonly #action: string;
-  #closed = false;
-
-  constructor(
-    actions: RosbridgeActions,
-    link: ActionLink,
-    endpoint: ServiceEndpoint,
-    kind: ActionEndpointKind,
-    action: string,
-  ) {
-    this.#actions = actions;
-    this.#link = link;
-    this.#endpoint = endpoint;
-    this.#kind = kind;
-    this.#action = action;
-  }
-
-  /** True while connected: whether the action server exists shows in the goal's answer. */
-  isServiceAvailable(): boolean {
-    return !this.#closed && this.#link.connected;
-  }
-
-  call(request: unknown, _requestId: RequestId): Promise<unknown> {
-    if (this.#closed) return Promise.reject(new Error(`client of ${this.#endpoint.service} was closed`));
-    return this.#actions._call(this.#kind, this.#endpoint, this.#action, request);
-  }
-
-  close(): void {
-    this.#closed = true;
   }
 }
 

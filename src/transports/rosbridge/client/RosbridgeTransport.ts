@@ -28,7 +28,6 @@ import type {
   MessageInfo,
   NameAndTypes,
   PublisherHandle,
-  RequestId,
   ServiceClientHandle,
   ServiceEndpoint,
   ServiceHandle,
@@ -48,6 +47,7 @@ import {
   type StatusMessage,
 } from '../protocol.ts';
 import { Backoff, type BackoffOptions } from './Backoff.ts';
+import { LinkServiceClient } from './LinkServiceClient.ts';
 import { parseActionEndpoint, RosbridgeActions } from './RosbridgeActions.ts';
 
 export interface RosbridgeTransportOptions {
@@ -343,7 +343,11 @@ export class RosbridgeTransport implements Transport {
     this.#assertAlive();
     const act = parseActionEndpoint(endpoint.service);
     if (act) return this.#actions.createClient(endpoint, act.kind, act.action);
-    return new RemoteClient(this, endpoint);
+    return new LinkServiceClient(
+      endpoint.service,
+      () => this.connected,
+      (request) => this._call(endpoint, request),
+    );
   }
 
   /** This client's own topics (rosbridge does not list the remote graph without rosapi). */
@@ -859,34 +863,6 @@ class RemoteServer implements ServiceHandle {
     if (this.#closed) return;
     this.#closed = true;
     this.#transport._removeServer(this);
-  }
-}
-
-class RemoteClient implements ServiceClientHandle {
-  readonly #transport: RosbridgeTransport;
-  readonly #endpoint: ServiceEndpoint;
-  #closed = false;
-
-  constructor(transport: RosbridgeTransport, endpoint: ServiceEndpoint) {
-    this.#transport = transport;
-    this.#endpoint = endpoint;
-  }
-
-  /**
-   * True while connected: rosbridge cannot tell whether the server exists without rosapi, so a
-   * call to a missing service fails with the server's answer instead.
-   */
-  isServiceAvailable(): boolean {
-    return !this.#closed && this.#transport.connected;
-  }
-
-  call(request: unknown, _requestId: RequestId): Promise<unknown> {
-    if (this.#closed) return Promise.reject(new Error(`client of ${this.#endpoint.service} was closed`));
-    return this.#transport._call(this.#endpoint, request);
-  }
-
-  close(): void {
-    this.#closed = true;
   }
 }
 
