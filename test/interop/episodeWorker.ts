@@ -12,6 +12,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { decodeCdr } from '../../src/msgs/index.ts';
 import { RtpsTransport } from '../../src/transports/rtps/RtpsTransport.ts';
+import { within } from '../graph/helpers.ts';
 import { PeerProcess } from './peerProcess.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -44,22 +45,6 @@ function cli(args: string[]): Run {
   });
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => text, exit };
-}
-
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
 }
 
 // The watcher: /sim/status is std_msgs/String JSON { state, checks: { success, ... } } at 10 Hz.

@@ -5,23 +5,13 @@
 // (c) a link lost during a goal fails the caller at once, with the reason.
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimNode } from '../../../sim/node/SimNode.ts';
 import { goalIdKey } from '../../../src/graph/GoalStatus.ts';
-import {
-  createContext,
-  GoalStatus,
-  GraphError,
-  msgsValidator,
-  QOS_TRANSIENT_LOCAL,
-  SimClock,
-} from '../../../src/graph/index.ts';
+import { createContext, GoalStatus, GraphError, QOS_TRANSIENT_LOCAL } from '../../../src/graph/index.ts';
 import { fillDefaults, type MessageType } from '../../../src/msgs/index.ts';
-import { LocalTransport } from '../../../src/transports/local/LocalTransport.ts';
 import { RosbridgeTransport } from '../../../src/transports/rosbridge/client/RosbridgeTransport.ts';
-import { startRosbridgeServer } from '../../../src/transports/rosbridge/server/index.ts';
-import { captureLogger, realValidator } from '../../graph/helpers.ts';
-import { startProxy } from './clientProxy.ts';
+import { captureLogger, realValidator, within } from '../../graph/helpers.ts';
 import { counter, startReplayServer } from './clientReplayServer.ts';
+import { simBehindServer } from './simBehindServer.ts';
 
 type GripFeedback = MessageType<'control_msgs/action/GripperCommand_Feedback'>;
 
@@ -34,16 +24,6 @@ afterEach(async () => {
 });
 
 /** Rejects after `ms` naming `what`: every wait in these tests is bounded. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
-    }),
-  ]);
-}
-
 /** How a promise ended, without throwing: for asserting on rejections with a bound. */
 async function settle<T>(promise: Promise<T>, ms: number, what: string) {
   try {
@@ -56,27 +36,9 @@ async function settle<T>(promise: Promise<T>, ms: number, what: string) {
 // ---- (a) against this project's server, with the sim behind it ---------------------------------
 
 async function simRig(options: { proxy?: boolean } = {}) {
-  const validator = await msgsValidator();
-  const simContext = createContext({
-    transport: new LocalTransport(),
-    validator,
-    clock: new SimClock(),
-    logger: captureLogger(),
-  });
-  cleanups.push(() => simContext.destroy());
-  const sim = new SimNode(simContext, { robot: 'ur5e' });
-  cleanups.push(() => sim.destroy());
-  sim.reset({ task: 'pick_place', seed: 16 });
-  const server = await startRosbridgeServer({ context: simContext, port: 0 });
-  cleanups.push(() => server.close());
-  const proxy = options.proxy ? await startProxy(server.port) : undefined;
-  if (proxy) cleanups.push(() => proxy.close());
-  const logger = captureLogger();
-  const transport = new RosbridgeTransport({
-    url: proxy?.url ?? `ws://127.0.0.1:${server.port}`,
-    backoff: { initialDelayMs: 20, maxDelayMs: 200 },
+  const { validator, simContext, sim, server, proxy, transport, logger } = await simBehindServer(cleanups, {
+    proxy: options.proxy ?? false,
     seed: 3,
-    logger,
   });
   const context = createContext({ transport, validator, logger });
   cleanups.push(() => context.destroy());

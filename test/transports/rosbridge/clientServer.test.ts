@@ -2,17 +2,12 @@
 // server, the language policy node on a second context over the rosbridge client transport,
 // completing "put the red block in the blue bowl" — and surviving a cut link mid-episode.
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimNode } from '../../../sim/node/SimNode.ts';
 import { getScene } from '../../../sim/scene/SceneSpec.ts';
 import { resolveRobot } from '../../../src/eval/resolve.ts';
-import { createContext, msgsValidator, QOS_SENSOR_DATA, SimClock } from '../../../src/graph/index.ts';
+import { createContext, QOS_SENSOR_DATA } from '../../../src/graph/index.ts';
 import { LanguageNode } from '../../../src/policy/language/LanguageNode.ts';
-import { LocalTransport } from '../../../src/transports/local/LocalTransport.ts';
-import { RosbridgeTransport } from '../../../src/transports/rosbridge/client/RosbridgeTransport.ts';
-import { startRosbridgeServer } from '../../../src/transports/rosbridge/server/index.ts';
-import { captureLogger } from '../../graph/helpers.ts';
-import { startProxy } from './clientProxy.ts';
 import { counter } from './clientReplayServer.ts';
+import { simBehindServer } from './simBehindServer.ts';
 
 const INSTRUCTION = 'put the red block in the blue bowl';
 /** Sim ticks per policy control period (240 Hz sim, 60 Hz policy). */
@@ -24,30 +19,16 @@ afterEach(async () => {
 });
 
 async function rig() {
-  const validator = await msgsValidator();
-  const simContext = createContext({
-    transport: new LocalTransport(),
+  const {
     validator,
-    clock: new SimClock(),
-    logger: captureLogger(),
-  });
-  cleanups.push(() => simContext.destroy());
-  const sim = new SimNode(simContext, { robot: 'ur5e' });
-  cleanups.push(() => sim.destroy());
-  // pick_place seed 16 has a red block and a blue bowl.
-  sim.reset({ task: 'pick_place', seed: 16 });
-  const server = await startRosbridgeServer({ context: simContext, port: 0 });
-  cleanups.push(() => server.close());
-  const proxy = await startProxy(server.port);
-  cleanups.push(() => proxy.close());
-
-  const policyLogger = captureLogger();
-  const transport = new RosbridgeTransport({
-    url: proxy.url,
-    backoff: { initialDelayMs: 20, maxDelayMs: 200 },
-    seed: 1,
+    simContext,
+    sim,
+    server,
+    proxy,
+    transport,
     logger: policyLogger,
-  });
+  } = await simBehindServer(cleanups, { proxy: true, seed: 1 });
+  if (!proxy) throw new Error('the rig was asked for a proxy');
   const policyContext = createContext({ transport, validator, clock: 'sim', logger: policyLogger });
   cleanups.push(() => policyContext.destroy());
   const language = new LanguageNode(policyContext, {
