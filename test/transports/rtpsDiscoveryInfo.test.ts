@@ -109,18 +109,7 @@ describe('ros_discovery_info', () => {
   });
 
   it("two transports list each other's nodes, and forget one that leaves", async () => {
-    const domainId = 140 + (process.pid % 40);
-    const mk = (nodeName: string) =>
-      RtpsTransport.create({
-        domainId,
-        multicast: false,
-        peers: ['127.0.0.1'],
-        announcePeriodMs: 200,
-        nodeName,
-      }).then((t) => {
-        transports.push(t);
-        return t;
-      });
+    const mk = pair();
     const sim = await mk('simbridge_sim');
     const policy = await mk('simbridge_policy');
     sim.advertise({ topic: '/joint_states', type: 'sensor_msgs/msg/JointState', qos: QOS_DEFAULT });
