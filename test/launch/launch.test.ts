@@ -45,9 +45,8 @@ describe('simbridge launch', () => {
       'viewer.port=0',
     );
     try {
-      const [, url] = await run.waitFor(/\[\/rosbridge_server\] listening on (ws:\/\/\S+)/, 40_000);
-      await run.waitFor(/\[launch\] all nodes are up/, 20_000);
-      const ros = new ROSLIB.Ros({ url: url! });
+      const url = await run.rosbridgeUp();
+      const ros = new ROSLIB.Ros({ url });
       await new Promise<void>((resolve, reject) => {
         ros.on('connection', () => resolve());
         ros.on('error', (e) => reject(new Error(`roslib could not connect: ${String(e)}`)));

@@ -9,6 +9,8 @@ export interface LaunchProcess {
   readonly lines: string[];
   /** Resolves with the first line (past or future) matching `pattern`; rejects after `timeoutMs` or on exit. */
   waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray>;
+  /** Waits for the rosbridge server's address and then for every node to be up; resolves with the address. */
+  rosbridgeUp(): Promise<string>;
   /** Sends SIGINT and resolves with the exit code (null if killed after `timeoutMs`). */
   interrupt(timeoutMs?: number): Promise<number | null>;
   /** Resolves with the exit code. */
@@ -47,6 +49,11 @@ export function launch(...args: string[]): LaunchProcess {
     lines,
     exited,
     stderr: () => err,
+    async rosbridgeUp() {
+      const [, url] = await this.waitFor(/\[\/rosbridge_server\] listening on (ws:\/\/\S+)/, 40_000);
+      await this.waitFor(/\[launch\] all nodes are up/, 20_000);
+      return url!;
+    },
     waitFor(pattern, timeoutMs) {
       return new Promise((resolve, reject) => {
         const check = () => {

@@ -132,11 +132,10 @@ describe('launch/tabletop_camera.launch.yaml', () => {
       'viewer.port=0',
     );
     try {
-      const [, url] = await run.waitFor(/\[\/rosbridge_server\] listening on (ws:\/\/\S+)/, 40_000);
-      await run.waitFor(/\[launch\] all nodes are up/, 20_000);
+      const url = await run.rosbridgeUp();
       const start = performance.now();
       // The first message on each detections topic, as any rosbridge client sees them.
-      const ws = new WebSocket(url!);
+      const ws = new WebSocket(url);
       await once(ws, 'open');
       const first = new Map<string, Detection[]>();
       const both = new Promise<void>((resolve) => {
