@@ -51,6 +51,23 @@ describe.skipIf(noNamespace !== undefined)(
       ]);
     });
 
+    it("serves a Cyclone GripperCommand action client over rcl_action's services and topics", async () => {
+      const out = (await run('action')) as Awaited<ReturnType<typeof run>> & {
+        result: { goals: { goalId: string; position: number; maxEffort: number }[] };
+      };
+      // What the peer sent, as our graph action server got it: the goal id and the command.
+      expect(out.result.goals).toEqual([
+        { goalId: '101112131415161718191a1b1c1d1e1f', position: 0.04, maxEffort: 40 },
+      ]);
+      const lines = out.result.peerReceived!;
+      const of = (kind: string) => lines.filter((l) => l.startsWith(kind));
+      expect(of('accepted')).toEqual(['accepted true']);
+      expect(of('feedback')).toEqual(['feedback 0.000', 'feedback 0.020', 'feedback 0.036']);
+      // The transient-local status topic: accepted, executing, succeeded (action_msgs/GoalStatus codes).
+      expect(of('status')).toEqual(['status 1', 'status 2', 'status 4']);
+      expect(lines.at(-1)).toBe('result 4 0.040 true');
+    });
+
     it('calls a Cyclone std_srvs/SetBool server over rq/…Request and rr/…Reply with the request id', async () => {
       const out = await run('service');
       expect(out.result.replies).toEqual([

@@ -5,6 +5,7 @@
  *
  *   node --import tsx test/interop/scenario.ts <scenario> <peer-binary>
  */
+import { createContext, msgsValidator } from '../../src/graph/index.ts';
 import { decodeCdr, encodeCdr } from '../../src/msgs/index.ts';
 import type { Participant } from '../../src/transports/rtps/Participant.ts';
 import { RtpsTransport } from '../../src/transports/rtps/RtpsTransport.ts';
@@ -285,6 +286,37 @@ async function nodes(t: RtpsTransport): Promise<unknown> {
   }
 }
 
+/**
+ * The peer's control_msgs/GripperCommand action client against a graph action server on this
+ * transport (/gripper_cmd): three feedbacks from 0 towards the goal, then SUCCEEDED at the goal.
+ */
+async function actionServe(t: RtpsTransport): Promise<unknown> {
+  const validator = await msgsValidator();
+  const context = createContext({ transport: t, validator, codec: validator, clock: 'wall' });
+  const goals: { goalId: string; position: number; maxEffort: number }[] = [];
+  const node = context.createNode('gripper_server');
+  node.createActionServer('control_msgs/action/GripperCommand', '/gripper_cmd', {
+    execute: async (handle) => {
+      const { position, max_effort } = handle.goal.command;
+      goals.push({ goalId: handle.goalId, position, maxEffort: max_effort });
+      for (const f of [0, 0.5, 0.9]) {
+        handle.publishFeedback({ position: position * f, effort: 1, stalled: false, reached_goal: false });
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      handle.succeed();
+      return { position, effort: 1, stalled: false, reached_goal: true };
+    },
+  });
+  const peer = new PeerProcess(peerBinary, ['action', '/gripper_cmd', '0.04']);
+  try {
+    await peer.waitLine((l) => l === 'done', TIMEOUT, 'the action client done');
+    return { goals, peerReceived: peer.lines.filter((l) => l !== 'done') };
+  } finally {
+    peer.stop();
+    context.destroy();
+  }
+}
+
 const transport = await RtpsTransport.create({
   domainId: 0,
   ...(scenario === 'nodes' ? { nodeName: 'simbridge_test', nodeNamespace: '/robot' } : {}),
@@ -300,6 +332,7 @@ try {
   else if (direction === 'call') result = await transportCall(transport);
   else if (direction === 'serve') result = await transportServe(transport);
   else if (direction === 'nodes') result = await nodes(transport);
+  else if (direction === 'action') result = await actionServe(transport);
   else throw new Error(`unknown scenario ${scenario}`);
   process.stdout.write(`${JSON.stringify({ ok: true, result, stats: participant.stats })}\n`);
 } catch (err) {

@@ -8,6 +8,9 @@
  *                                                                       (of all but the first skip)
  *   cyclone_peer server <service> <count>                               std_srvs/SetBool server
  *   cyclone_peer client <service> <count>                               std_srvs/SetBool client
+ *   cyclone_peer action <action> <position>                             control_msgs/GripperCommand
+ *                                                                       action client (rcl_action's
+ *                                                                       services and topics)
  *   cyclone_peer nodes  <seconds>                                       ros_discovery_info: announce
  *                                                                       node /cyclone_node, print others'
  *                                                                       (until <seconds> pass or stdin closes)
@@ -443,6 +446,170 @@ static int cmd_nodes(double seconds) {
   return 0;
 }
 
+/* A control_msgs/GripperCommand action client, as rcl_action over rmw_cyclonedds behaves: a goal
+   on <action>/_action/send_goal, feedback and (transient-local) status topics read meanwhile,
+   then the result from <action>/_action/get_result. Prints "accepted", "feedback", "status" and
+   "result" lines, then "done". */
+static const uint8_t GOAL_ID[16] = {0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+                                    0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f};
+
+static dds_entity_t action_topic(const dds_topic_descriptor_t *desc, const char *prefix, const char *action,
+                                 const char *suffix) {
+  char name[256];
+  snprintf(name, sizeof name, "%s%s/_action/%s", prefix, action, suffix);
+  dds_entity_t tp = dds_create_topic(pp, desc, name, NULL, NULL);
+  if (tp < 0) die("create_topic", tp);
+  return tp;
+}
+
+/* Takes one sample from `rd` within `timeout_s`: 1 with the sample in `out` (loaned), 0 on timeout. */
+static int take_one(dds_entity_t rd, void **out, double timeout_s) {
+  double deadline = now_s() + timeout_s;
+  dds_sample_info_t info;
+  while (now_s() < deadline) {
+    out[0] = NULL;
+    int n = dds_take(rd, out, &info, 1, 1);
+    if (n > 0 && info.valid_data) return 1;
+    if (n > 0) dds_return_loan(rd, out, n);
+    dds_sleepfor(DDS_MSECS(2));
+  }
+  return 0;
+}
+
+static void drain_status(dds_entity_t rd, int *last) {
+  void *samples[1];
+  dds_sample_info_t info;
+  for (;;) {
+    samples[0] = NULL;
+    int n = dds_take(rd, samples, &info, 1, 1);
+    if (n <= 0) return;
+    if (info.valid_data) {
+      action_msgs_msg_dds__GoalStatusArray_ *a = samples[0];
+      for (uint32_t k = 0; k < a->status_list._length; k++) {
+        action_msgs_msg_dds__GoalStatus_ *st = &a->status_list._buffer[k];
+        if (memcmp(st->goal_info.goal_id.uuid, GOAL_ID, 16) == 0 && st->status != *last) {
+          *last = st->status;
+          printf("status %d\n", st->status);
+        }
+      }
+    }
+    dds_return_loan(rd, samples, n);
+  }
+}
+
+static int cmd_action(const char *action, double position) {
+  dds_qos_t *q = make_qos(0, 10);
+  /* Status is transient-local keep-last 1 at the server; a deeper reader history keeps each
+     update until this loop reads it (a busy machine may not get here between two of them). */
+  dds_qos_t *latched = make_qos(1, 10);
+  dds_entity_t goal_wr = dds_create_writer(
+      pp, action_topic(&control_msgs_action_dds__GripperCommand_SendGoal_Request__desc, "rq", action, "send_goalRequest"),
+      q, NULL);
+  dds_entity_t goal_rd = dds_create_reader(
+      pp, action_topic(&control_msgs_action_dds__GripperCommand_SendGoal_Response__desc, "rr", action, "send_goalReply"),
+      q, NULL);
+  dds_entity_t result_wr = dds_create_writer(
+      pp,
+      action_topic(&control_msgs_action_dds__GripperCommand_GetResult_Request__desc, "rq", action, "get_resultRequest"),
+      q, NULL);
+  dds_entity_t result_rd = dds_create_reader(
+      pp,
+      action_topic(&control_msgs_action_dds__GripperCommand_GetResult_Response__desc, "rr", action, "get_resultReply"),
+      q, NULL);
+  dds_entity_t fb_rd = dds_create_reader(
+      pp, action_topic(&control_msgs_action_dds__GripperCommand_FeedbackMessage__desc, "rt", action, "feedback"), q,
+      NULL);
+  dds_entity_t status_rd = dds_create_reader(
+      pp, action_topic(&action_msgs_msg_dds__GoalStatusArray__desc, "rt", action, "status"), latched, NULL);
+  if (goal_wr < 0 || goal_rd < 0 || result_wr < 0 || result_rd < 0 || fb_rd < 0 || status_rd < 0)
+    die("create action endpoints", -1);
+  /* As rclcpp's wait_for_action_server: every channel matched before the goal goes out. */
+  wait_matched(goal_wr, 1);
+  for (int i = 0; i < 2000; i++) {
+    dds_publication_matched_status_t w;
+    dds_subscription_matched_status_t a, b, c, d;
+    dds_get_publication_matched_status(result_wr, &w);
+    dds_get_subscription_matched_status(goal_rd, &a);
+    dds_get_subscription_matched_status(result_rd, &b);
+    dds_get_subscription_matched_status(fb_rd, &c);
+    dds_get_subscription_matched_status(status_rd, &d);
+    if (w.current_count && a.current_count && b.current_count && c.current_count && d.current_count) break;
+    if (i == 1999) {
+      fprintf(stderr, "cyclone_peer: the action server's channels did not all match within 10 s\n");
+      return 3;
+    }
+    dds_sleepfor(DDS_MSECS(5));
+  }
+  const uint64_t client_id = 0x0a0b0c0d0e0f1011ull;
+  control_msgs_action_dds__GripperCommand_SendGoal_Request_ goal = {.rmw_client_id = client_id, .rmw_sequence = 1};
+  memcpy(goal.goal_id.uuid, GOAL_ID, 16);
+  goal.goal.command.position = position;
+  goal.goal.command.max_effort = 40.0;
+  dds_return_t rc = dds_write(goal_wr, &goal);
+  if (rc < 0) die("write goal", rc);
+  void *sample[1] = {NULL};
+  if (!take_one(goal_rd, sample, 10)) {
+    fprintf(stderr, "cyclone_peer: no send_goal reply within 10 s\n");
+    return 3;
+  }
+  control_msgs_action_dds__GripperCommand_SendGoal_Response_ *accepted = sample[0];
+  if (accepted->rmw_client_id != client_id || accepted->rmw_sequence != 1) {
+    fprintf(stderr, "cyclone_peer: send_goal reply for another request\n");
+    return 3;
+  }
+  printf("accepted %s\n", accepted->accepted ? "true" : "false");
+  dds_return_loan(goal_rd, sample, 1);
+  control_msgs_action_dds__GripperCommand_GetResult_Request_ ask = {.rmw_client_id = client_id, .rmw_sequence = 2};
+  memcpy(ask.goal_id.uuid, GOAL_ID, 16);
+  rc = dds_write(result_wr, &ask);
+  if (rc < 0) die("write get_result", rc);
+  int last_status = -1;
+  double deadline = now_s() + 10;
+  int got = 0;
+  while (!got && now_s() < deadline) {
+    void *fb[1] = {NULL};
+    dds_sample_info_t info;
+    int n;
+    while ((n = dds_take(fb_rd, fb, &info, 1, 1)) > 0) {
+      control_msgs_action_dds__GripperCommand_FeedbackMessage_ *m = fb[0];
+      if (info.valid_data && memcmp(m->goal_id.uuid, GOAL_ID, 16) == 0)
+        printf("feedback %.3f\n", m->feedback.position);
+      dds_return_loan(fb_rd, fb, n);
+      fb[0] = NULL;
+    }
+    drain_status(status_rd, &last_status);
+    void *res[1] = {NULL};
+    if ((n = dds_take(result_rd, res, &info, 1, 1)) > 0) {
+      control_msgs_action_dds__GripperCommand_GetResult_Response_ *r = res[0];
+      if (info.valid_data && r->rmw_client_id == client_id && r->rmw_sequence == 2) {
+        /* Feedback and status sent before the result may still be in flight on their topics. */
+        dds_sleepfor(DDS_MSECS(100));
+        while ((n = dds_take(fb_rd, fb, &info, 1, 1)) > 0) {
+          control_msgs_action_dds__GripperCommand_FeedbackMessage_ *m = fb[0];
+          if (info.valid_data && memcmp(m->goal_id.uuid, GOAL_ID, 16) == 0)
+            printf("feedback %.3f\n", m->feedback.position);
+          dds_return_loan(fb_rd, fb, n);
+          fb[0] = NULL;
+        }
+        drain_status(status_rd, &last_status);
+        printf("result %d %.3f %s\n", r->status, r->result.position, r->result.reached_goal ? "true" : "false");
+        got = 1;
+      }
+      dds_return_loan(result_rd, res, n);
+    } else {
+      dds_sleepfor(DDS_MSECS(2));
+    }
+  }
+  if (!got) {
+    fprintf(stderr, "cyclone_peer: no get_result reply within 10 s\n");
+    return 3;
+  }
+  printf("done\n");
+  fflush(stdout);
+  wait_stdin_closed();
+  return 0;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc < 2) { fprintf(stderr, "usage: see the comment at the top of cyclone_peer.c\n"); return 2; }
@@ -462,6 +629,8 @@ int main(int argc, char **argv) {
     rc = cmd_server(argv[2], atoi(argv[3]));
   else if (!strcmp(cmd, "client") && argc >= 4)
     rc = cmd_client(argv[2], atoi(argv[3]));
+  else if (!strcmp(cmd, "action") && argc >= 4)
+    rc = cmd_action(argv[2], atof(argv[3]));
   else if (!strcmp(cmd, "nodes") && argc >= 3)
     rc = cmd_nodes(atof(argv[2]));
   else
