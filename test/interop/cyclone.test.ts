@@ -68,6 +68,17 @@ describe.skipIf(noNamespace !== undefined)(
       expect(lines.at(-1)).toBe('result 4 0.040 true');
     });
 
+    it('sends a GripperCommand goal to a Cyclone action server, as the policy drives a gripper controller', async () => {
+      const out = (await run('action_call')) as Awaited<ReturnType<typeof run>> & {
+        result: { goalId: string; accepted: boolean; feedback: number[]; status: number; result: unknown };
+      };
+      expect(out.result.accepted).toBe(true);
+      expect(out.result.peerReceived).toEqual([`goal ${out.result.goalId} 0.080`]);
+      expect(out.result.feedback.map((p) => p.toFixed(3))).toEqual(['0.020', '0.040', '0.060']);
+      expect(out.result.status).toBe(4);
+      expect(out.result.result).toEqual({ position: 0.08, effort: 2, stalled: false, reached_goal: true });
+    });
+
     it('calls a Cyclone std_srvs/SetBool server over rq/…Request and rr/…Reply with the request id', async () => {
       const out = await run('service');
       expect(out.result.replies).toEqual([

@@ -317,6 +317,39 @@ async function actionServe(t: RtpsTransport): Promise<unknown> {
   }
 }
 
+/**
+ * A graph action client on this transport sends a GripperCommand goal to the peer's action
+ * server (as the policy node drives a real gripper controller): feedback, status, result.
+ */
+async function actionCall(t: RtpsTransport): Promise<unknown> {
+  const validator = await msgsValidator();
+  const context = createContext({ transport: t, validator, codec: validator, clock: 'wall' });
+  const peer = new PeerProcess(peerBinary, ['action_server', '/gripper_cmd']);
+  try {
+    const node = context.createNode('gripper_user');
+    const client = node.createActionClient('control_msgs/action/GripperCommand', '/gripper_cmd');
+    await until(() => client.isServerAvailable(), 'the peer action server');
+    const feedback: number[] = [];
+    const handle = await client.sendGoal(
+      { command: { position: 0.08, max_effort: 30 } },
+      { onFeedback: (f) => feedback.push(f.position), timeoutSeconds: 10 },
+    );
+    const { status, result } = await handle.result();
+    await peer.waitLine((l) => l === 'done', TIMEOUT, 'the action server done');
+    return {
+      goalId: handle.goalId,
+      accepted: handle.accepted,
+      feedback,
+      status,
+      result,
+      peerReceived: peer.lines.filter((l) => l.startsWith('goal')),
+    };
+  } finally {
+    peer.stop();
+    context.destroy();
+  }
+}
+
 const transport = await RtpsTransport.create({
   domainId: 0,
   ...(scenario === 'nodes' ? { nodeName: 'simbridge_test', nodeNamespace: '/robot' } : {}),
@@ -333,6 +366,7 @@ try {
   else if (direction === 'serve') result = await transportServe(transport);
   else if (direction === 'nodes') result = await nodes(transport);
   else if (direction === 'action') result = await actionServe(transport);
+  else if (direction === 'action_call') result = await actionCall(transport);
   else throw new Error(`unknown scenario ${scenario}`);
   process.stdout.write(`${JSON.stringify({ ok: true, result, stats: participant.stats })}\n`);
 } catch (err) {

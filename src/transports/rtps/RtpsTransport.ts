@@ -477,8 +477,10 @@ export class RtpsTransport implements Transport {
       this.participant.deleteReader(replies);
     });
     return {
+      // A server counts once its request reader has acknowledged our request writer: until it
+      // has discovered us it would drop a request (a volatile reader skips what came before).
       isServiceAvailable: () =>
-        requests.readers.size + requests.localReaders.size > 0 &&
+        (requests.localReaders.size > 0 || [...requests.readers.values()].some((r) => r.lastAckCount >= 0)) &&
         replies.writers.size + this.#localWritersFor(replies) > 0,
       call: (request: unknown, requestId: RequestId) =>
         new Promise((resolve, reject) => {

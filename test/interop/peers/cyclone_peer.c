@@ -11,6 +11,7 @@
  *   cyclone_peer action <action> <position>                             control_msgs/GripperCommand
  *                                                                       action client (rcl_action's
  *                                                                       services and topics)
+ *   cyclone_peer action_server <action>                                 the server side of it, one goal
  *   cyclone_peer nodes  <seconds>                                       ros_discovery_info: announce
  *                                                                       node /cyclone_node, print others'
  *                                                                       (until <seconds> pass or stdin closes)
@@ -610,6 +611,102 @@ static int cmd_action(const char *action, double position) {
   return 0;
 }
 
+/* A control_msgs/GripperCommand action server, as a ros2_control gripper controller behind
+   rmw_cyclonedds serves it: accepts one goal, publishes status ACCEPTED and EXECUTING, three
+   feedbacks towards the goal, SUCCEEDED, and answers get_result once done (holding a request
+   that comes early). Prints "goal <uuid hex> <position>" and "done". */
+static void publish_status(dds_entity_t wr, const uint8_t *uuid, int8_t status) {
+  action_msgs_msg_dds__GoalStatus_ st;
+  memset(&st, 0, sizeof st);
+  memcpy(st.goal_info.goal_id.uuid, uuid, 16);
+  st.status = status;
+  action_msgs_msg_dds__GoalStatusArray_ a = {.status_list = {._length = 1, ._maximum = 1, ._buffer = &st}};
+  dds_return_t rc = dds_write(wr, &a);
+  if (rc < 0) die("write status", rc);
+}
+
+static int cmd_action_server(const char *action) {
+  dds_qos_t *q = make_qos(0, 10);
+  dds_qos_t *latched = make_qos(1, 1);
+  dds_entity_t goal_rd = dds_create_reader(
+      pp, action_topic(&control_msgs_action_dds__GripperCommand_SendGoal_Request__desc, "rq", action, "send_goalRequest"),
+      q, NULL);
+  dds_entity_t goal_wr = dds_create_writer(
+      pp, action_topic(&control_msgs_action_dds__GripperCommand_SendGoal_Response__desc, "rr", action, "send_goalReply"),
+      q, NULL);
+  dds_entity_t result_rd = dds_create_reader(
+      pp,
+      action_topic(&control_msgs_action_dds__GripperCommand_GetResult_Request__desc, "rq", action, "get_resultRequest"),
+      q, NULL);
+  dds_entity_t result_wr = dds_create_writer(
+      pp,
+      action_topic(&control_msgs_action_dds__GripperCommand_GetResult_Response__desc, "rr", action, "get_resultReply"),
+      q, NULL);
+  dds_entity_t fb_wr = dds_create_writer(
+      pp, action_topic(&control_msgs_action_dds__GripperCommand_FeedbackMessage__desc, "rt", action, "feedback"), q,
+      NULL);
+  dds_entity_t status_wr = dds_create_writer(
+      pp, action_topic(&action_msgs_msg_dds__GoalStatusArray__desc, "rt", action, "status"), latched, NULL);
+  if (goal_rd < 0 || goal_wr < 0 || result_rd < 0 || result_wr < 0 || fb_wr < 0 || status_wr < 0)
+    die("create action endpoints", -1);
+  printf("ready\n");
+  fflush(stdout);
+  void *sample[1] = {NULL};
+  if (!take_one(goal_rd, sample, 15)) {
+    fprintf(stderr, "cyclone_peer: no goal within 15 s\n");
+    return 3;
+  }
+  control_msgs_action_dds__GripperCommand_SendGoal_Request_ goal = *(control_msgs_action_dds__GripperCommand_SendGoal_Request_ *)sample[0];
+  dds_return_loan(goal_rd, sample, 1);
+  char hexid[33];
+  for (int k = 0; k < 16; k++) snprintf(hexid + 2 * k, 3, "%02x", goal.goal_id.uuid[k]);
+  printf("goal %s %.3f\n", hexid, goal.goal.command.position);
+  /* A reply written before this writer has matched the client's reply reader would be lost
+     (discovery is not symmetric): wait for the match first. */
+  wait_matched(goal_wr, 1);
+  wait_matched(result_wr, 1);
+  wait_matched(fb_wr, 1);
+  control_msgs_action_dds__GripperCommand_SendGoal_Response_ accepted = {
+      .rmw_client_id = goal.rmw_client_id, .rmw_sequence = goal.rmw_sequence, .accepted = 1};
+  double t = now_s();
+  accepted.stamp.sec = (int32_t)t;
+  accepted.stamp.nanosec = (uint32_t)((t - (int32_t)t) * 1e9);
+  dds_return_t rc = dds_write(goal_wr, &accepted);
+  if (rc < 0) die("write send_goal reply", rc);
+  publish_status(status_wr, goal.goal_id.uuid, 1);
+  publish_status(status_wr, goal.goal_id.uuid, 2);
+  const double fractions[3] = {0.25, 0.5, 0.75};
+  for (int k = 0; k < 3; k++) {
+    control_msgs_action_dds__GripperCommand_FeedbackMessage_ fb;
+    memset(&fb, 0, sizeof fb);
+    memcpy(fb.goal_id.uuid, goal.goal_id.uuid, 16);
+    fb.feedback.position = goal.goal.command.position * fractions[k];
+    fb.feedback.effort = 2.0;
+    rc = dds_write(fb_wr, &fb);
+    if (rc < 0) die("write feedback", rc);
+    dds_sleepfor(DDS_MSECS(20));
+  }
+  publish_status(status_wr, goal.goal_id.uuid, 4);
+  if (!take_one(result_rd, sample, 10)) {
+    fprintf(stderr, "cyclone_peer: no get_result request within 10 s\n");
+    return 3;
+  }
+  control_msgs_action_dds__GripperCommand_GetResult_Request_ *ask = sample[0];
+  control_msgs_action_dds__GripperCommand_GetResult_Response_ res = {
+      .rmw_client_id = ask->rmw_client_id, .rmw_sequence = ask->rmw_sequence, .status = 4};
+  if (memcmp(ask->goal_id.uuid, goal.goal_id.uuid, 16) != 0) res.status = 0; /* STATUS_UNKNOWN */
+  dds_return_loan(result_rd, sample, 1);
+  res.result.position = goal.goal.command.position;
+  res.result.effort = 2.0;
+  res.result.reached_goal = 1;
+  rc = dds_write(result_wr, &res);
+  if (rc < 0) die("write get_result reply", rc);
+  printf("done\n");
+  fflush(stdout);
+  wait_stdin_closed();
+  return 0;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc < 2) { fprintf(stderr, "usage: see the comment at the top of cyclone_peer.c\n"); return 2; }
@@ -631,6 +728,8 @@ int main(int argc, char **argv) {
     rc = cmd_client(argv[2], atoi(argv[3]));
   else if (!strcmp(cmd, "action") && argc >= 4)
     rc = cmd_action(argv[2], atof(argv[3]));
+  else if (!strcmp(cmd, "action_server") && argc >= 3)
+    rc = cmd_action_server(argv[2]);
   else if (!strcmp(cmd, "nodes") && argc >= 3)
     rc = cmd_nodes(atof(argv[2]));
   else
