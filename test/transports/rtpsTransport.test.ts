@@ -119,6 +119,35 @@ describe('rtps transport', () => {
     ]);
   });
 
+  it("holds a reply until the caller's reply reader has matched (discovery is not symmetric)", async () => {
+    const [a, b] = await twoContexts();
+    let handled = 0;
+    a.createNode('server').createService('std_srvs/srv/SetBool', '/set_flag', (req) => {
+      handled++;
+      return { success: req.data, message: 'late reader' };
+    });
+    // A caller whose reply reader comes up only after the server has handled its request.
+    const pb = (b.transport as RtpsTransport).participant;
+    const qos = { reliability: 'reliable', durability: 'volatile', history: 'keep_last', depth: 10 } as const;
+    const requests = pb.createWriter('rq/set_flagRequest', 'std_srvs::srv::dds_::SetBool_Request_', qos);
+    await waitFor(() => [...requests.readers.values()].some((r) => r.lastAckCount >= 0), 5000, 'server');
+    // rmw_cyclonedds's request: encapsulation, client id 9, sequence 1, data true.
+    const request = new Uint8Array(4 + 16 + 1);
+    request.set([0, 1, 0, 0]);
+    new DataView(request.buffer).setBigUint64(4, 9n, true);
+    new DataView(request.buffer).setBigInt64(12, 1n, true);
+    request[20] = 1;
+    requests.write(request);
+    await waitFor(() => handled === 1, 5000, 'the request handled');
+    const replies: Uint8Array[] = [];
+    pb.createReader('rr/set_flagReply', 'std_srvs::srv::dds_::SetBool_Response_', qos, (payload) => {
+      if (payload) replies.push(payload);
+    });
+    await waitFor(() => replies.length === 1, 5000, 'the reply');
+    const v = new DataView(replies[0]!.buffer, replies[0]!.byteOffset);
+    expect([v.getBigUint64(4, true), v.getBigInt64(12, true), replies[0]![20]]).toEqual([9n, 1n, 1]);
+  });
+
   it('reports an incompatible QoS between a best-effort publisher and a reliable subscription', async () => {
     const [a, b] = await twoContexts();
     const events: (IncompatibleQosEvent & { side: string })[] = [];

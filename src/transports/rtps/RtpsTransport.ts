@@ -64,6 +64,8 @@ export function rosTypeName(ddsType: string): string | undefined {
 
 /** rmw_cyclonedds request header: client id (u64) and sequence number (i64), after the encapsulation. */
 const REQUEST_HEADER_BYTES = 16;
+/** How long a reply waits for the caller's reply reader to match before it is written anyway. */
+const REPLY_MATCH_WAIT_MS = 1000;
 const QOS_SERVICES = {
   reliability: 'reliable',
   durability: 'volatile',
@@ -373,6 +375,7 @@ export class RtpsTransport implements Transport {
   }
 
   advertiseService(endpoint: ServiceEndpoint, handler: ServiceHandler): ServiceHandle {
+    let closed = false;
     const replies = this.participant.createWriter(
       `rr${endpoint.service}Reply`,
       ddsTypeName(endpoint.type, '_Response'),
@@ -393,7 +396,17 @@ export class RtpsTransport implements Transport {
               return; // the graph reports handler errors; ROS 2 sends no reply either
             }
             if (!(response instanceof Uint8Array) || this.#destroyed) return;
-            reply(response);
+            // Discovery is not symmetric: the caller's reply reader may not have matched our
+            // reply writer yet, and a reply written now would reach no one. Wait for it (bounded),
+            // as rmw_cyclonedds's check_for_response_reader does (for 100 ms) where it is enabled.
+            const caller = hex(info.writerPrefix);
+            const matched = () =>
+              caller === hex(this.participant.guidPrefix) ||
+              [...replies.readers.keys()].some((k) => k.startsWith(caller));
+            for (let waited = 0; !matched() && waited < REPLY_MATCH_WAIT_MS; waited += 5) {
+              await new Promise((r) => setTimeout(r, 5));
+            }
+            if (!this.#destroyed && !closed) reply(response);
           })();
         };
         if (this.#fastrtpsRequest(info)) {
@@ -414,6 +427,7 @@ export class RtpsTransport implements Transport {
       },
     );
     const close = this.#track(endpoint.node, { readers: [requests], writers: [replies] }, () => {
+      closed = true;
       this.participant.deleteReader(requests);
       this.participant.deleteWriter(replies);
     });
