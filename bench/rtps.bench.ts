@@ -55,6 +55,10 @@ export async function run(options: BenchOptions): Promise<Record<string, unknown
     | { ok: false; error: string };
   if (!r.ok) throw new Error(`rtps bench: ${r.error}`);
   const base = r.flood.cycloneToCyclone;
+  if (!(base.msgsPerSecond > 0 && Number.isFinite(base.msgsPerSecond)))
+    throw new Error(
+      `rtps bench: the Cyclone -> Cyclone baseline measured no rate (${base.received}/${flood} delivered)`,
+    );
   const baseLat = r.paced.cycloneToCyclone;
   const side = (f: Figures, p: Figures) => ({
     msgsPerSecond: round(f.msgsPerSecond, 0),

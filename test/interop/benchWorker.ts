@@ -130,8 +130,10 @@ async function until(check: () => boolean, what: string): Promise<void> {
 async function cycloneToCyclone(count: number, periodUs: number, topic: string, skip = 0): Promise<Figures> {
   const total = String(skip + count);
   const sink = new PeerProcess(peerBinary, ['sink', topic, total, '20', String(skip)]);
-  const source = new PeerProcess(peerBinary, ['source', topic, total, String(periodUs)]);
+  const source = new PeerProcess(peerBinary, ['source', topic, total, String(periodUs), 'gated']);
   try {
+    await sink.waitLine((l) => l === 'matched', TIMEOUT, 'sink matched');
+    source.send('go');
     const line = await sink.waitLine((l) => l.startsWith('{'), TIMEOUT, 'sink figures');
     return sinkFigures(line);
   } finally {
@@ -203,8 +205,10 @@ async function cycloneToOurs(
     lat.push((t - stamp) * 1e6);
   });
   const dropsBefore = rcvbufErrors();
-  const source = new PeerProcess(peerBinary, ['source', topic, String(total), String(periodUs)]);
+  const source = new PeerProcess(peerBinary, ['source', topic, String(total), String(periodUs), 'gated']);
   try {
+    await until(() => r.writers.size > 0, 'our reader matched the source');
+    source.send('go');
     await source.waitLine((l) => l.startsWith('published'), TIMEOUT, 'source done');
     // The source waited for acknowledgements: what has not arrived within 0.5 s of quiet is lost
     // (a keep-last 10 writer overwrites what a slow reader has not yet acknowledged).

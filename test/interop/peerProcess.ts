@@ -78,6 +78,11 @@ export class PeerProcess {
     return this.#exit;
   }
 
+  /** Writes one line to the peer's stdin. */
+  send(line: string): void {
+    this.#child.stdin?.write(`${line}\n`);
+  }
+
   /** Closes stdin (publishers exit when it closes) and kills the process if still running. */
   stop(): void {
     this.#child.stdin?.end();

@@ -3,7 +3,8 @@
  *
  *   cyclone_peer pub  <kind> <topic> <count> <durability> [period_ms]   publish <count> samples
  *   cyclone_peer sub  <kind> <topic> <count> <durability> [timeout_s]  print each received sample
- *   cyclone_peer source <topic> <count> [period_us]                     JointStates, stamped (0: flood)
+ *   cyclone_peer source <topic> <count> [period_us] [gated]             JointStates, stamped (0: flood);
+ *                                                                       gated: start on a line on stdin
  *   cyclone_peer sink   <topic> <count> <timeout_s> [skip]              JointState rate and latency
  *                                                                       (of all but the first skip)
  *   cyclone_peer server <service> <count>                               std_srvs/SetBool server
@@ -204,12 +205,18 @@ static int cmd_sub(const char *kind, const char *topic, int count, int transient
 }
 
 /* Publishes <count> JointStates as fast as the writer takes them, each stamped with the send time. */
-static int cmd_source(const char *topic, int count, int period_us) {
+static int cmd_source(const char *topic, int count, int period_us, int gated) {
   dds_entity_t tp = dds_create_topic(pp, &sensor_msgs_msg_dds__JointState__desc, topic, NULL, NULL);
   dds_qos_t *q = make_qos(0, 10);
   dds_entity_t wr = dds_create_writer(pp, tp, q, NULL);
   if (wr < 0) die("create_writer", wr);
   wait_matched(wr, 1);
+  if (gated) {
+    /* Matched here does not mean the reader has matched this writer (discovery is not
+       symmetric), and a keep-last writer does not hold a flood for it: wait for "go". */
+    char c;
+    while (read(0, &c, 1) == 1 && c != '\n') {}
+  }
   double t0 = now_s();
   for (int i = 0; i < count; i++) {
     sensor_msgs_msg_dds__JointState_ m;
@@ -719,7 +726,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(cmd, "sub") && argc >= 6)
     rc = cmd_sub(argv[2], argv[3], atoi(argv[4]), !strcmp(argv[5], "transient"), argc > 6 ? atof(argv[6]) : 20);
   else if (!strcmp(cmd, "source") && argc >= 4)
-    rc = cmd_source(argv[2], atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 0);
+    rc = cmd_source(argv[2], atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 0, argc > 5 && !strcmp(argv[5], "gated"));
   else if (!strcmp(cmd, "sink") && argc >= 5)
     rc = cmd_sink(argv[2], atoi(argv[3]), atof(argv[4]), argc > 5 ? atoi(argv[5]) : 0);
   else if (!strcmp(cmd, "server") && argc >= 4)
