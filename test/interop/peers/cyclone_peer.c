@@ -505,32 +505,46 @@ static void drain_status(dds_entity_t rd, int *last) {
   }
 }
 
-static int cmd_action(const char *action, double position) {
+/* The six DDS endpoints of a GripperCommand action; `server` says which side writes each. */
+typedef struct {
+  dds_entity_t goal, goal_reply, result, result_reply, feedback, status;
+} action_endpoints;
+
+static action_endpoints action_open(const char *action, int server) {
+  dds_entity_t (*const create[2])(dds_entity_t, dds_entity_t, const dds_qos_t *, const dds_listener_t *) = {
+      dds_create_reader, dds_create_writer};
   dds_qos_t *q = make_qos(0, 10);
-  /* Status is transient-local keep-last 1 at the server; a deeper reader history keeps each
-     update until this loop reads it (a busy machine may not get here between two of them). */
-  dds_qos_t *latched = make_qos(1, 10);
-  dds_entity_t goal_wr = dds_create_writer(
-      pp, action_topic(&control_msgs_action_dds__GripperCommand_SendGoal_Request__desc, "rq", action, "send_goalRequest"),
-      q, NULL);
-  dds_entity_t goal_rd = dds_create_reader(
-      pp, action_topic(&control_msgs_action_dds__GripperCommand_SendGoal_Response__desc, "rr", action, "send_goalReply"),
-      q, NULL);
-  dds_entity_t result_wr = dds_create_writer(
-      pp,
-      action_topic(&control_msgs_action_dds__GripperCommand_GetResult_Request__desc, "rq", action, "get_resultRequest"),
-      q, NULL);
-  dds_entity_t result_rd = dds_create_reader(
-      pp,
-      action_topic(&control_msgs_action_dds__GripperCommand_GetResult_Response__desc, "rr", action, "get_resultReply"),
-      q, NULL);
-  dds_entity_t fb_rd = dds_create_reader(
-      pp, action_topic(&control_msgs_action_dds__GripperCommand_FeedbackMessage__desc, "rt", action, "feedback"), q,
-      NULL);
-  dds_entity_t status_rd = dds_create_reader(
-      pp, action_topic(&action_msgs_msg_dds__GoalStatusArray__desc, "rt", action, "status"), latched, NULL);
-  if (goal_wr < 0 || goal_rd < 0 || result_wr < 0 || result_rd < 0 || fb_rd < 0 || status_rd < 0)
+  /* Status is transient-local keep-last 1 at the server; a client's deeper reader history keeps
+     each update until it is read (a busy machine may not read between two of them). */
+  dds_qos_t *latched = make_qos(1, server ? 1 : 10);
+  action_endpoints e = {
+      create[!server](pp, action_topic(&control_msgs_action_dds__GripperCommand_SendGoal_Request__desc, "rq", action,
+                                       "send_goalRequest"),
+                      q, NULL),
+      create[server](pp, action_topic(&control_msgs_action_dds__GripperCommand_SendGoal_Response__desc, "rr", action,
+                                      "send_goalReply"),
+                     q, NULL),
+      create[!server](pp, action_topic(&control_msgs_action_dds__GripperCommand_GetResult_Request__desc, "rq", action,
+                                       "get_resultRequest"),
+                      q, NULL),
+      create[server](pp, action_topic(&control_msgs_action_dds__GripperCommand_GetResult_Response__desc, "rr", action,
+                                      "get_resultReply"),
+                     q, NULL),
+      create[server](pp, action_topic(&control_msgs_action_dds__GripperCommand_FeedbackMessage__desc, "rt", action,
+                                      "feedback"),
+                     q, NULL),
+      create[server](pp, action_topic(&action_msgs_msg_dds__GoalStatusArray__desc, "rt", action, "status"), latched,
+                     NULL),
+  };
+  if (e.goal < 0 || e.goal_reply < 0 || e.result < 0 || e.result_reply < 0 || e.feedback < 0 || e.status < 0)
     die("create action endpoints", -1);
+  return e;
+}
+
+static int cmd_action(const char *action, double position) {
+  action_endpoints e = action_open(action, 0);
+  dds_entity_t goal_wr = e.goal, goal_rd = e.goal_reply, result_wr = e.result, result_rd = e.result_reply,
+               fb_rd = e.feedback, status_rd = e.status;
   /* As rclcpp's wait_for_action_server: every channel matched before the goal goes out. */
   wait_matched(goal_wr, 1);
   for (int i = 0; i < 2000; i++) {
@@ -633,29 +647,9 @@ static void publish_status(dds_entity_t wr, const uint8_t *uuid, int8_t status) 
 }
 
 static int cmd_action_server(const char *action) {
-  dds_qos_t *q = make_qos(0, 10);
-  dds_qos_t *latched = make_qos(1, 1);
-  dds_entity_t goal_rd = dds_create_reader(
-      pp, action_topic(&control_msgs_action_dds__GripperCommand_SendGoal_Request__desc, "rq", action, "send_goalRequest"),
-      q, NULL);
-  dds_entity_t goal_wr = dds_create_writer(
-      pp, action_topic(&control_msgs_action_dds__GripperCommand_SendGoal_Response__desc, "rr", action, "send_goalReply"),
-      q, NULL);
-  dds_entity_t result_rd = dds_create_reader(
-      pp,
-      action_topic(&control_msgs_action_dds__GripperCommand_GetResult_Request__desc, "rq", action, "get_resultRequest"),
-      q, NULL);
-  dds_entity_t result_wr = dds_create_writer(
-      pp,
-      action_topic(&control_msgs_action_dds__GripperCommand_GetResult_Response__desc, "rr", action, "get_resultReply"),
-      q, NULL);
-  dds_entity_t fb_wr = dds_create_writer(
-      pp, action_topic(&control_msgs_action_dds__GripperCommand_FeedbackMessage__desc, "rt", action, "feedback"), q,
-      NULL);
-  dds_entity_t status_wr = dds_create_writer(
-      pp, action_topic(&action_msgs_msg_dds__GoalStatusArray__desc, "rt", action, "status"), latched, NULL);
-  if (goal_rd < 0 || goal_wr < 0 || result_rd < 0 || result_wr < 0 || fb_wr < 0 || status_wr < 0)
-    die("create action endpoints", -1);
+  action_endpoints e = action_open(action, 1);
+  dds_entity_t goal_rd = e.goal, goal_wr = e.goal_reply, result_rd = e.result, result_wr = e.result_reply,
+               fb_wr = e.feedback, status_wr = e.status;
   printf("ready\n");
   fflush(stdout);
   void *sample[1] = {NULL};
