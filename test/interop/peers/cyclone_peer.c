@@ -484,6 +484,17 @@ static int take_one(dds_entity_t rd, void **out, double timeout_s) {
   return 0;
 }
 
+static void drain_feedback(dds_entity_t rd) {
+  void *fb[1];
+  dds_sample_info_t info;
+  int n;
+  for (fb[0] = NULL; (n = dds_take(rd, fb, &info, 1, 1)) > 0; fb[0] = NULL) {
+    control_msgs_action_dds__GripperCommand_FeedbackMessage_ *m = fb[0];
+    if (info.valid_data && memcmp(m->goal_id.uuid, GOAL_ID, 16) == 0) printf("feedback %.3f\n", m->feedback.position);
+    dds_return_loan(rd, fb, n);
+  }
+}
+
 static void drain_status(dds_entity_t rd, int *last) {
   void *samples[1];
   dds_sample_info_t info;
@@ -589,31 +600,21 @@ static int cmd_action(const char *action, double position) {
   double deadline = now_s() + 10;
   int got = 0;
   while (!got && now_s() < deadline) {
-    void *fb[1] = {NULL};
     dds_sample_info_t info;
-    int n;
-    while ((n = dds_take(fb_rd, fb, &info, 1, 1)) > 0) {
-      control_msgs_action_dds__GripperCommand_FeedbackMessage_ *m = fb[0];
-      if (info.valid_data && memcmp(m->goal_id.uuid, GOAL_ID, 16) == 0)
-        printf("feedback %.3f\n", m->feedback.position);
-      dds_return_loan(fb_rd, fb, n);
-      fb[0] = NULL;
-    }
+    drain_feedback(fb_rd);
     drain_status(status_rd, &last_status);
     void *res[1] = {NULL};
-    if ((n = dds_take(result_rd, res, &info, 1, 1)) > 0) {
+    int n = dds_take(result_rd, res, &info, 1, 1);
+    if (n > 0) {
       control_msgs_action_dds__GripperCommand_GetResult_Response_ *r = res[0];
       if (info.valid_data && r->rmw_client_id == client_id && r->rmw_sequence == 2) {
-        /* Feedback and status sent before the result may still be in flight on their topics. */
-        dds_sleepfor(DDS_MSECS(100));
-        while ((n = dds_take(fb_rd, fb, &info, 1, 1)) > 0) {
-          control_msgs_action_dds__GripperCommand_FeedbackMessage_ *m = fb[0];
-          if (info.valid_data && memcmp(m->goal_id.uuid, GOAL_ID, 16) == 0)
-            printf("feedback %.3f\n", m->feedback.position);
-          dds_return_loan(fb_rd, fb, n);
-          fb[0] = NULL;
+        /* The result may overtake the last feedback and status (other topics): read on until the
+           terminal status, which the server sent after every feedback (bounded). */
+        for (double until = now_s() + 2; last_status < 4 && now_s() < until; dds_sleepfor(DDS_MSECS(2))) {
+          drain_feedback(fb_rd);
+          drain_status(status_rd, &last_status);
         }
-        drain_status(status_rd, &last_status);
+        drain_feedback(fb_rd);
         printf("result %d %.3f %s\n", r->status, r->result.position, r->result.reached_goal ? "true" : "false");
         got = 1;
       }
