@@ -132,7 +132,8 @@ export class ActionServer<Goal = unknown, Result = unknown, Feedback = unknown> 
         this.#feedback.publish({ goal_id: req.goal_id, feedback }),
       );
       this.#goals.set(handle.goalId, handle as AnyHandle);
-      this.#publishStatus();
+      // No status here: execution starts at once, so the first status says EXECUTING, as
+      // rclpy's default accepted callback and rclcpp's ACCEPT_AND_EXECUTE publish it.
       // Execute after the response has gone out, so the client knows the goal first.
       queueMicrotask(() => void this.#run(handle, callbacks));
       return { accepted: true, stamp };

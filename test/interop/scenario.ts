@@ -289,28 +289,44 @@ async function nodes(t: RtpsTransport): Promise<unknown> {
 /**
  * The peer's control_msgs/GripperCommand action client against a graph action server on this
  * transport (/gripper_cmd): three feedbacks from 0 towards the goal, then SUCCEEDED at the goal.
+ * With `cancel`, the peer cancels after the first feedback (at a quarter of the way), and the
+ * executor winds down CANCELED there once the cancel request has been accepted.
  */
-async function actionServe(t: RtpsTransport): Promise<unknown> {
+async function actionServe(t: RtpsTransport, cancel: boolean): Promise<unknown> {
   const validator = await msgsValidator();
   const context = createContext({ transport: t, validator, codec: validator, clock: 'wall' });
-  const goals: { goalId: string; position: number; maxEffort: number }[] = [];
+  const goals: { goalId: string; position: number; maxEffort: number; cancelRequested: boolean }[] = [];
   const node = context.createNode('gripper_server');
   node.createActionServer('control_msgs/action/GripperCommand', '/gripper_cmd', {
+    onCancel: () => true,
     execute: async (handle) => {
       const { position, max_effort } = handle.goal.command;
-      goals.push({ goalId: handle.goalId, position, maxEffort: max_effort });
+      const feedback = (f: number) => ({
+        position: position * f,
+        effort: 1,
+        stalled: false,
+        reached_goal: false,
+      });
+      if (cancel) {
+        handle.publishFeedback(feedback(0.25));
+        await until(() => handle.isCancelRequested, 'the cancel request');
+        goals.push({ goalId: handle.goalId, position, maxEffort: max_effort, cancelRequested: true });
+        handle.canceled();
+        return feedback(0.25);
+      }
       for (const f of [0, 0.5, 0.9]) {
-        handle.publishFeedback({ position: position * f, effort: 1, stalled: false, reached_goal: false });
+        handle.publishFeedback(feedback(f));
         await new Promise((r) => setTimeout(r, 20));
       }
+      goals.push({ goalId: handle.goalId, position, maxEffort: max_effort, cancelRequested: false });
       handle.succeed();
       return { position, effort: 1, stalled: false, reached_goal: true };
     },
   });
-  const peer = new PeerProcess(peerBinary, ['action', '/gripper_cmd', '0.04']);
+  const peer = new PeerProcess(peerBinary, ['action', '/gripper_cmd', '0.04', ...(cancel ? ['cancel'] : [])]);
   try {
     await peer.waitLine((l) => l === 'done', TIMEOUT, 'the action client done');
-    return { goals, peerReceived: peer.lines.filter((l) => l !== 'done') };
+    return { goals, peerReceived: peer.lines.filter((l) => l !== 'done' && l !== 'matched') };
   } finally {
     peer.stop();
     context.destroy();
@@ -365,7 +381,7 @@ try {
   else if (direction === 'call') result = await transportCall(transport);
   else if (direction === 'serve') result = await transportServe(transport);
   else if (direction === 'nodes') result = await nodes(transport);
-  else if (direction === 'action') result = await actionServe(transport);
+  else if (direction === 'action') result = await actionServe(transport, (kind as string) === 'cancel');
   else if (direction === 'action_call') result = await actionCall(transport);
   else throw new Error(`unknown scenario ${scenario}`);
   process.stdout.write(`${JSON.stringify({ ok: true, result, stats: participant.stats })}\n`);

@@ -9,9 +9,10 @@
  *                                                                       (of all but the first skip)
  *   cyclone_peer server <service> <count>                               std_srvs/SetBool server
  *   cyclone_peer client <service> <count>                               std_srvs/SetBool client
- *   cyclone_peer action <action> <position>                             control_msgs/GripperCommand
+ *   cyclone_peer action <action> <position> [cancel]                    control_msgs/GripperCommand
  *                                                                       action client (rcl_action's
- *                                                                       services and topics)
+ *                                                                       services and topics); cancel:
+ *                                                                       cancels after the first feedback
  *   cyclone_peer action_server <action>                                 the server side of it, one goal
  *   cyclone_peer nodes  <seconds>                                       ros_discovery_info: announce
  *                                                                       node /cyclone_node, print others'
@@ -454,12 +455,19 @@ static int cmd_nodes(double seconds) {
   return 0;
 }
 
-/* A control_msgs/GripperCommand action client, as rcl_action over rmw_cyclonedds behaves: a goal
-   on <action>/_action/send_goal, feedback and (transient-local) status topics read meanwhile,
-   then the result from <action>/_action/get_result. Prints "accepted", "feedback", "status" and
-   "result" lines, then "done". */
+/* A control_msgs/GripperCommand action client, as rcl_action over rmw_cyclonedds behaves: waits
+   until all five of the server's channels have matched (rcl_action_server_is_available), sends a
+   goal on <action>/_action/send_goal, then asks <action>/_action/get_result at once (as rclcpp
+   does for a goal with a result callback), reading the feedback and (transient-local) status
+   topics meanwhile. With `cancel`, it cancels the goal on <action>/_action/cancel_goal after the
+   goal's first feedback. Each service client has its own client id and counts its own sequence
+   numbers from 1, as each rmw_cyclonedds client does. Prints "accepted", "feedback", "status",
+   "cancel" and "result" lines; without `cancel` then "late status" lines (what a status reader
+   made after the goal finished gets from the server's history); "done" at the end. */
 static const uint8_t GOAL_ID[16] = {0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
                                     0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f};
+static const uint64_t GOAL_CLIENT = 0x0a0b0c0d0e0f1011ull, CANCEL_CLIENT = 0x1a1b1c1d1e1f2021ull,
+                      RESULT_CLIENT = 0x2a2b2c2d2e2f3031ull;
 
 static dds_entity_t action_topic(const dds_topic_descriptor_t *desc, const char *prefix, const char *action,
                                  const char *suffix) {
@@ -484,15 +492,35 @@ static int take_one(dds_entity_t rd, void **out, double timeout_s) {
   return 0;
 }
 
-static void drain_feedback(dds_entity_t rd) {
+static int is_matched(dds_entity_t e, int is_writer) {
+  if (is_writer) {
+    dds_publication_matched_status_t st;
+    dds_get_publication_matched_status(e, &st);
+    return st.current_count > 0;
+  }
+  dds_subscription_matched_status_t st;
+  dds_get_subscription_matched_status(e, &st);
+  return st.current_count > 0;
+}
+
+static void print_uuid(const uint8_t *u) {
+  for (int k = 0; k < 16; k++) printf("%02x", u[k]);
+}
+
+/* Prints the feedback for GOAL_ID that has arrived; returns how many. */
+static int drain_feedback(dds_entity_t rd) {
   void *fb[1];
   dds_sample_info_t info;
-  int n;
+  int n, printed = 0;
   for (fb[0] = NULL; (n = dds_take(rd, fb, &info, 1, 1)) > 0; fb[0] = NULL) {
     control_msgs_action_dds__GripperCommand_FeedbackMessage_ *m = fb[0];
-    if (info.valid_data && memcmp(m->goal_id.uuid, GOAL_ID, 16) == 0) printf("feedback %.3f\n", m->feedback.position);
+    if (info.valid_data && memcmp(m->goal_id.uuid, GOAL_ID, 16) == 0) {
+      printf("feedback %.3f\n", m->feedback.position);
+      printed++;
+    }
     dds_return_loan(rd, fb, n);
   }
+  return printed;
 }
 
 static void drain_status(dds_entity_t rd, int *last) {
@@ -516,9 +544,84 @@ static void drain_status(dds_entity_t rd, int *last) {
   }
 }
 
-/* The six DDS endpoints of a GripperCommand action; `server` says which side writes each. */
+/* Takes the reply to our cancel request if it has come: prints "cancel <return_code> <goal ids...>"
+   (the goals now canceling) and returns 1; else 0. */
+static int take_cancel_reply(dds_entity_t rd) {
+  void *samples[1];
+  dds_sample_info_t info;
+  int n, got = 0;
+  for (samples[0] = NULL; !got && (n = dds_take(rd, samples, &info, 1, 1)) > 0; samples[0] = NULL) {
+    action_msgs_srv_dds__CancelGoal_Response_ *r = samples[0];
+    if (info.valid_data && r->rmw_client_id == CANCEL_CLIENT && r->rmw_sequence == 1) {
+      printf("cancel %d", r->return_code);
+      for (uint32_t k = 0; k < r->goals_canceling._length; k++) {
+        printf(" ");
+        print_uuid(r->goals_canceling._buffer[k].goal_id.uuid);
+      }
+      printf("\n");
+      got = 1;
+    }
+    dds_return_loan(rd, samples, n);
+  }
+  return got;
+}
+
+/* Takes the reply to our get_result request if it has come (copied to `out`): 1, else 0. */
+static int take_result_reply(dds_entity_t rd, control_msgs_action_dds__GripperCommand_GetResult_Response_ *out) {
+  void *samples[1];
+  dds_sample_info_t info;
+  int n, got = 0;
+  for (samples[0] = NULL; !got && (n = dds_take(rd, samples, &info, 1, 1)) > 0; samples[0] = NULL) {
+    control_msgs_action_dds__GripperCommand_GetResult_Response_ *r = samples[0];
+    if (info.valid_data && r->rmw_client_id == RESULT_CLIENT && r->rmw_sequence == 1) {
+      *out = *r;
+      got = 1;
+    }
+    dds_return_loan(rd, samples, n);
+  }
+  return got;
+}
+
+/*
+ * What a status reader created now gets from the server's transient-local history, one line per
+ * sample: "late status <our goal's status>". The reader keeps up to 10, so a server keeping more
+ * than rcl_action's keep-last 1 shows as more than one line. A writer sends its history to a new
+ * reader in one go; 300 ms after the first sample, anything more would have come. 0 on timeout.
+ */
+static int late_status(const char *action) {
+  dds_qos_t *q = make_qos(1, 10);
+  dds_entity_t rd = dds_create_reader(pp, action_topic(&action_msgs_msg_dds__GoalStatusArray__desc, "rt", action, "status"),
+                                      q, NULL);
+  dds_delete_qos(q);
+  if (rd < 0) die("create late status reader", rd);
+  int seen = 0;
+  double first = 0, deadline = now_s() + 5;
+  while (now_s() < deadline && (!seen || now_s() < first + 0.3)) {
+    void *samples[1] = {NULL};
+    dds_sample_info_t info;
+    int n = dds_take(rd, samples, &info, 1, 1);
+    if (n <= 0) {
+      dds_sleepfor(DDS_MSECS(2));
+      continue;
+    }
+    if (info.valid_data) {
+      action_msgs_msg_dds__GoalStatusArray_ *a = samples[0];
+      int status = -1;
+      for (uint32_t k = 0; k < a->status_list._length; k++)
+        if (memcmp(a->status_list._buffer[k].goal_info.goal_id.uuid, GOAL_ID, 16) == 0)
+          status = a->status_list._buffer[k].status;
+      printf("late status %d\n", status);
+      if (!seen++) first = now_s();
+    }
+    dds_return_loan(rd, samples, n);
+  }
+  dds_delete(rd);
+  return seen > 0;
+}
+
+/* The eight DDS endpoints of a GripperCommand action; `server` says which side writes each. */
 typedef struct {
-  dds_entity_t goal, goal_reply, result, result_reply, feedback, status;
+  dds_entity_t goal, goal_reply, cancel, cancel_reply, result, result_reply, feedback, status;
 } action_endpoints;
 
 static action_endpoints action_open(const char *action, int server) {
@@ -535,6 +638,10 @@ static action_endpoints action_open(const char *action, int server) {
       create[server](pp, action_topic(&control_msgs_action_dds__GripperCommand_SendGoal_Response__desc, "rr", action,
                                       "send_goalReply"),
                      q, NULL),
+      create[!server](pp, action_topic(&action_msgs_srv_dds__CancelGoal_Request__desc, "rq", action, "cancel_goalRequest"),
+                      q, NULL),
+      create[server](pp, action_topic(&action_msgs_srv_dds__CancelGoal_Response__desc, "rr", action, "cancel_goalReply"),
+                     q, NULL),
       create[!server](pp, action_topic(&control_msgs_action_dds__GripperCommand_GetResult_Request__desc, "rq", action,
                                        "get_resultRequest"),
                       q, NULL),
@@ -547,84 +654,90 @@ static action_endpoints action_open(const char *action, int server) {
       create[server](pp, action_topic(&action_msgs_msg_dds__GoalStatusArray__desc, "rt", action, "status"), latched,
                      NULL),
   };
-  if (e.goal < 0 || e.goal_reply < 0 || e.result < 0 || e.result_reply < 0 || e.feedback < 0 || e.status < 0)
+  if (e.goal < 0 || e.goal_reply < 0 || e.cancel < 0 || e.cancel_reply < 0 || e.result < 0 || e.result_reply < 0 ||
+      e.feedback < 0 || e.status < 0)
     die("create action endpoints", -1);
   return e;
 }
 
-static int cmd_action(const char *action, double position) {
+static int cmd_action(const char *action, double position, int cancel) {
   action_endpoints e = action_open(action, 0);
-  dds_entity_t goal_wr = e.goal, goal_rd = e.goal_reply, result_wr = e.result, result_rd = e.result_reply,
-               fb_rd = e.feedback, status_rd = e.status;
   /* As rclcpp's wait_for_action_server: every channel matched before the goal goes out. */
-  wait_matched(goal_wr, 1);
-  for (int i = 0; i < 2000; i++) {
-    dds_publication_matched_status_t w;
-    dds_subscription_matched_status_t a, b, c, d;
-    dds_get_publication_matched_status(result_wr, &w);
-    dds_get_subscription_matched_status(goal_rd, &a);
-    dds_get_subscription_matched_status(result_rd, &b);
-    dds_get_subscription_matched_status(fb_rd, &c);
-    dds_get_subscription_matched_status(status_rd, &d);
-    if (w.current_count && a.current_count && b.current_count && c.current_count && d.current_count) break;
-    if (i == 1999) {
+  wait_matched(e.goal, 1);
+  for (int i = 0; !(is_matched(e.goal_reply, 0) && is_matched(e.cancel, 1) && is_matched(e.cancel_reply, 0) &&
+                    is_matched(e.result, 1) && is_matched(e.result_reply, 0) && is_matched(e.feedback, 0) &&
+                    is_matched(e.status, 0));
+       i++) {
+    if (i == 2000) {
       fprintf(stderr, "cyclone_peer: the action server's channels did not all match within 10 s\n");
       return 3;
     }
     dds_sleepfor(DDS_MSECS(5));
   }
-  const uint64_t client_id = 0x0a0b0c0d0e0f1011ull;
-  control_msgs_action_dds__GripperCommand_SendGoal_Request_ goal = {.rmw_client_id = client_id, .rmw_sequence = 1};
+  control_msgs_action_dds__GripperCommand_SendGoal_Request_ goal = {.rmw_client_id = GOAL_CLIENT, .rmw_sequence = 1};
   memcpy(goal.goal_id.uuid, GOAL_ID, 16);
   goal.goal.command.position = position;
   goal.goal.command.max_effort = 40.0;
-  dds_return_t rc = dds_write(goal_wr, &goal);
+  dds_return_t rc = dds_write(e.goal, &goal);
   if (rc < 0) die("write goal", rc);
   void *sample[1] = {NULL};
-  if (!take_one(goal_rd, sample, 10)) {
+  if (!take_one(e.goal_reply, sample, 10)) {
     fprintf(stderr, "cyclone_peer: no send_goal reply within 10 s\n");
     return 3;
   }
-  control_msgs_action_dds__GripperCommand_SendGoal_Response_ *accepted = sample[0];
-  if (accepted->rmw_client_id != client_id || accepted->rmw_sequence != 1) {
+  control_msgs_action_dds__GripperCommand_SendGoal_Response_ *reply = sample[0];
+  if (reply->rmw_client_id != GOAL_CLIENT || reply->rmw_sequence != 1) {
     fprintf(stderr, "cyclone_peer: send_goal reply for another request\n");
     return 3;
   }
-  printf("accepted %s\n", accepted->accepted ? "true" : "false");
-  dds_return_loan(goal_rd, sample, 1);
-  control_msgs_action_dds__GripperCommand_GetResult_Request_ ask = {.rmw_client_id = client_id, .rmw_sequence = 2};
+  int accepted = reply->accepted;
+  printf("accepted %s\n", accepted ? "true" : "false");
+  dds_return_loan(e.goal_reply, sample, 1);
+  if (!accepted) {
+    printf("done\n");
+    return 0;
+  }
+  control_msgs_action_dds__GripperCommand_GetResult_Request_ ask = {.rmw_client_id = RESULT_CLIENT, .rmw_sequence = 1};
   memcpy(ask.goal_id.uuid, GOAL_ID, 16);
-  rc = dds_write(result_wr, &ask);
+  rc = dds_write(e.result, &ask);
   if (rc < 0) die("write get_result", rc);
-  int last_status = -1;
-  double deadline = now_s() + 10;
-  int got = 0;
-  while (!got && now_s() < deadline) {
-    dds_sample_info_t info;
-    drain_feedback(fb_rd);
-    drain_status(status_rd, &last_status);
-    void *res[1] = {NULL};
-    int n = dds_take(result_rd, res, &info, 1, 1);
-    if (n > 0) {
-      control_msgs_action_dds__GripperCommand_GetResult_Response_ *r = res[0];
-      if (info.valid_data && r->rmw_client_id == client_id && r->rmw_sequence == 2) {
-        /* The result may overtake the last feedback and status (other topics): read on until the
-           terminal status, which the server sent after every feedback (bounded). */
-        for (double until = now_s() + 2; last_status < 4 && now_s() < until; dds_sleepfor(DDS_MSECS(2))) {
-          drain_feedback(fb_rd);
-          drain_status(status_rd, &last_status);
-        }
-        drain_feedback(fb_rd);
-        printf("result %d %.3f %s\n", r->status, r->result.position, r->result.reached_goal ? "true" : "false");
-        got = 1;
-      }
-      dds_return_loan(result_rd, res, n);
-    } else {
-      dds_sleepfor(DDS_MSECS(2));
+  /* cancel: 0 not asked for, 1 to send after the first feedback, 2 sent, 3 answered. */
+  int last_status = -1, feedbacks = 0, cancel_state = cancel ? 1 : 0, got = 0;
+  control_msgs_action_dds__GripperCommand_GetResult_Response_ res;
+  for (double deadline = now_s() + 10; !got && now_s() < deadline; dds_sleepfor(DDS_MSECS(2))) {
+    feedbacks += drain_feedback(e.feedback);
+    drain_status(e.status, &last_status);
+    if (cancel_state == 1 && feedbacks > 0) {
+      /* Goal id given, stamp zero: cancel exactly this goal (action_msgs/srv/CancelGoal). */
+      action_msgs_srv_dds__CancelGoal_Request_ req = {.rmw_client_id = CANCEL_CLIENT, .rmw_sequence = 1};
+      memcpy(req.goal_info.goal_id.uuid, GOAL_ID, 16);
+      rc = dds_write(e.cancel, &req);
+      if (rc < 0) die("write cancel_goal", rc);
+      cancel_state = 2;
     }
+    if (cancel_state == 2 && take_cancel_reply(e.cancel_reply)) cancel_state = 3;
+    got = take_result_reply(e.result_reply, &res);
   }
   if (!got) {
-    fprintf(stderr, "cyclone_peer: no get_result reply within 10 s\n");
+    fprintf(stderr, "cyclone_peer: no get_result reply within 10 s (cancel state %d)\n", cancel_state);
+    return 3;
+  }
+  /* The result may overtake the last feedback, status and cancel reply (other topics): read on
+     until the terminal status and the cancel reply, which the server sent before it (bounded). */
+  for (double until = now_s() + 2; (last_status < 4 || cancel_state == 2) && now_s() < until;
+       dds_sleepfor(DDS_MSECS(2))) {
+    drain_feedback(e.feedback);
+    drain_status(e.status, &last_status);
+    if (cancel_state == 2 && take_cancel_reply(e.cancel_reply)) cancel_state = 3;
+  }
+  drain_feedback(e.feedback);
+  if (cancel_state == 2) {
+    fprintf(stderr, "cyclone_peer: no cancel_goal reply\n");
+    return 3;
+  }
+  printf("result %d %.3f %s\n", res.status, res.result.position, res.result.reached_goal ? "true" : "false");
+  if (!cancel && !late_status(action)) {
+    fprintf(stderr, "cyclone_peer: a late status reader got nothing within 5 s\n");
     return 3;
   }
   printf("done\n");
@@ -634,9 +747,9 @@ static int cmd_action(const char *action, double position) {
 }
 
 /* A control_msgs/GripperCommand action server, as a ros2_control gripper controller behind
-   rmw_cyclonedds serves it: accepts one goal, publishes status ACCEPTED and EXECUTING, three
-   feedbacks towards the goal, SUCCEEDED, and answers get_result once done (holding a request
-   that comes early). Prints "goal <uuid hex> <position>" and "done". */
+   rmw_cyclonedds serves it (rclcpp_action, ACCEPT_AND_EXECUTE): accepts one goal, publishes
+   status EXECUTING, three feedbacks towards the goal, SUCCEEDED, and answers get_result once
+   done (holding a request that comes early). Prints "goal <uuid hex> <position>" and "done". */
 static void publish_status(dds_entity_t wr, const uint8_t *uuid, int8_t status) {
   action_msgs_msg_dds__GoalStatus_ st;
   memset(&st, 0, sizeof st);
@@ -675,7 +788,6 @@ static int cmd_action_server(const char *action) {
   accepted.stamp.nanosec = (uint32_t)((t - (int32_t)t) * 1e9);
   dds_return_t rc = dds_write(goal_wr, &accepted);
   if (rc < 0) die("write send_goal reply", rc);
-  publish_status(status_wr, goal.goal_id.uuid, 1);
   publish_status(status_wr, goal.goal_id.uuid, 2);
   const double fractions[3] = {0.25, 0.5, 0.75};
   for (int k = 0; k < 3; k++) {
@@ -729,7 +841,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(cmd, "client") && argc >= 4)
     rc = cmd_client(argv[2], atoi(argv[3]));
   else if (!strcmp(cmd, "action") && argc >= 4)
-    rc = cmd_action(argv[2], atof(argv[3]));
+    rc = cmd_action(argv[2], atof(argv[3]), argc > 4 && !strcmp(argv[4], "cancel"));
   else if (!strcmp(cmd, "action_server") && argc >= 3)
     rc = cmd_action_server(argv[2]);
   else if (!strcmp(cmd, "nodes") && argc >= 3)
