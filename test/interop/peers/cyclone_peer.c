@@ -60,19 +60,20 @@ static const dds_topic_descriptor_t *desc_of(const char *kind) {
   exit(2);
 }
 
+static int is_matched(dds_entity_t e, int is_writer) {
+  if (is_writer) {
+    dds_publication_matched_status_t st;
+    dds_get_publication_matched_status(e, &st);
+    return st.current_count > 0;
+  }
+  dds_subscription_matched_status_t st;
+  dds_get_subscription_matched_status(e, &st);
+  return st.current_count > 0;
+}
+
 static void wait_matched(dds_entity_t e, int is_writer) {
   for (int i = 0; i < 2000; i++) {
-    uint32_t n = 0;
-    if (is_writer) {
-      dds_publication_matched_status_t st;
-      dds_get_publication_matched_status(e, &st);
-      n = st.current_count;
-    } else {
-      dds_subscription_matched_status_t st;
-      dds_get_subscription_matched_status(e, &st);
-      n = st.current_count;
-    }
-    if (n > 0) {
+    if (is_matched(e, is_writer)) {
       printf("matched\n");
       fflush(stdout);
       return;
@@ -492,17 +493,6 @@ static int take_one(dds_entity_t rd, void **out, double timeout_s) {
   return 0;
 }
 
-static int is_matched(dds_entity_t e, int is_writer) {
-  if (is_writer) {
-    dds_publication_matched_status_t st;
-    dds_get_publication_matched_status(e, &st);
-    return st.current_count > 0;
-  }
-  dds_subscription_matched_status_t st;
-  dds_get_subscription_matched_status(e, &st);
-  return st.current_count > 0;
-}
-
 static void print_uuid(const uint8_t *u) {
   for (int k = 0; k < 16; k++) printf("%02x", u[k]);
 }
@@ -544,42 +534,49 @@ static void drain_status(dds_entity_t rd, int *last) {
   }
 }
 
+/* The request id rmw_cyclonedds puts first in every request and reply. */
+typedef struct {
+  uint64_t rmw_client_id;
+  int64_t rmw_sequence;
+} rmw_request_id;
+
+/* Takes the reply to request 1 of `client` from `rd` if it has come: the sample, loaned (give it
+   back with dds_return_loan(rd, loan, 1)); NULL if it has not. Other samples are dropped. */
+static void *take_reply(dds_entity_t rd, uint64_t client, void **loan) {
+  dds_sample_info_t info;
+  int n;
+  for (loan[0] = NULL; (n = dds_take(rd, loan, &info, 1, 1)) > 0; loan[0] = NULL) {
+    const rmw_request_id *id = loan[0];
+    if (info.valid_data && id->rmw_client_id == client && id->rmw_sequence == 1) return loan[0];
+    dds_return_loan(rd, loan, n);
+  }
+  return NULL;
+}
+
 /* Takes the reply to our cancel request if it has come: prints "cancel <return_code> <goal ids...>"
    (the goals now canceling) and returns 1; else 0. */
 static int take_cancel_reply(dds_entity_t rd) {
-  void *samples[1];
-  dds_sample_info_t info;
-  int n, got = 0;
-  for (samples[0] = NULL; !got && (n = dds_take(rd, samples, &info, 1, 1)) > 0; samples[0] = NULL) {
-    action_msgs_srv_dds__CancelGoal_Response_ *r = samples[0];
-    if (info.valid_data && r->rmw_client_id == CANCEL_CLIENT && r->rmw_sequence == 1) {
-      printf("cancel %d", r->return_code);
-      for (uint32_t k = 0; k < r->goals_canceling._length; k++) {
-        printf(" ");
-        print_uuid(r->goals_canceling._buffer[k].goal_id.uuid);
-      }
-      printf("\n");
-      got = 1;
-    }
-    dds_return_loan(rd, samples, n);
+  void *loan[1];
+  action_msgs_srv_dds__CancelGoal_Response_ *r = take_reply(rd, CANCEL_CLIENT, loan);
+  if (!r) return 0;
+  printf("cancel %d", r->return_code);
+  for (uint32_t k = 0; k < r->goals_canceling._length; k++) {
+    printf(" ");
+    print_uuid(r->goals_canceling._buffer[k].goal_id.uuid);
   }
-  return got;
+  printf("\n");
+  dds_return_loan(rd, loan, 1);
+  return 1;
 }
 
 /* Takes the reply to our get_result request if it has come (copied to `out`): 1, else 0. */
 static int take_result_reply(dds_entity_t rd, control_msgs_action_dds__GripperCommand_GetResult_Response_ *out) {
-  void *samples[1];
-  dds_sample_info_t info;
-  int n, got = 0;
-  for (samples[0] = NULL; !got && (n = dds_take(rd, samples, &info, 1, 1)) > 0; samples[0] = NULL) {
-    control_msgs_action_dds__GripperCommand_GetResult_Response_ *r = samples[0];
-    if (info.valid_data && r->rmw_client_id == RESULT_CLIENT && r->rmw_sequence == 1) {
-      *out = *r;
-      got = 1;
-    }
-    dds_return_loan(rd, samples, n);
-  }
-  return got;
+  void *loan[1];
+  control_msgs_action_dds__GripperCommand_GetResult_Response_ *r = take_reply(rd, RESULT_CLIENT, loan);
+  if (!r) return 0;
+  *out = *r;
+  dds_return_loan(rd, loan, 1);
+  return 1;
 }
 
 /*
