@@ -400,9 +400,8 @@ export class RtpsTransport implements Transport {
             // reply writer yet, and a reply written now would reach no one. Wait for it (bounded),
             // as rmw_cyclonedds's check_for_response_reader does (for 100 ms) where it is enabled.
             const caller = hex(info.writerPrefix);
-            const matched = () =>
-              caller === hex(this.participant.guidPrefix) ||
-              [...replies.readers.keys()].some((k) => k.startsWith(caller));
+            const local = caller === hex(this.participant.guidPrefix);
+            const matched = () => local || [...replies.readers.keys()].some((k) => k.startsWith(caller));
             for (let waited = 0; !matched() && waited < REPLY_MATCH_WAIT_MS; waited += 5) {
               await new Promise((r) => setTimeout(r, 5));
             }
