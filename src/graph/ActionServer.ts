@@ -3,6 +3,7 @@
  * (`_action/send_goal`, `cancel_goal`, `get_result` services; `feedback`, `status` topics).
  */
 
+import type { RequestId } from '../transports/Transport.ts';
 import {
   actionEndpoints,
   type CancelGoalResponse,
@@ -18,7 +19,7 @@ import {
 import type { NodeCore } from './Node.ts';
 import type { Publisher } from './Publisher.ts';
 import { QOS_DEFAULT, QOS_TRANSIENT_LOCAL } from './Qos.ts';
-import type { Service } from './Service.ts';
+import type { Service, ServiceHandler } from './Service.ts';
 import { timeToNs } from './Time.ts';
 
 export interface ActionServerCallbacks<Goal, Result, Feedback> {
@@ -123,7 +124,11 @@ export class ActionServer<Goal = unknown, Result = unknown, Feedback = unknown> 
     this.#feedback = core.createPublisherRaw(ep.feedback.type, ep.feedback.name, QOS_DEFAULT);
     this.#status = core.createPublisherRaw(ep.status.type, ep.status.name, QOS_TRANSIENT_LOCAL);
 
-    const sendGoal = async (req: { goal_id: GoalUuid; goal: Goal }) => {
+    const sendGoal = async (
+      req: { goal_id: GoalUuid; goal: Goal },
+      _id: RequestId,
+      replied: Promise<void>,
+    ) => {
       const stamp = core.now();
       const accepted = callbacks.onGoal ? await callbacks.onGoal(req.goal, goalIdKey(req.goal_id)) : true;
       if (!accepted || this.#destroyed) return { accepted: false, stamp };
@@ -134,8 +139,9 @@ export class ActionServer<Goal = unknown, Result = unknown, Feedback = unknown> 
       this.#goals.set(handle.goalId, handle as AnyHandle);
       // No status here: execution starts at once, so the first status says EXECUTING, as
       // rclpy's default accepted callback and rclcpp's ACCEPT_AND_EXECUTE publish it.
-      // Execute after the response has gone out, so the client knows the goal first.
-      queueMicrotask(() => void this.#run(handle, callbacks));
+      // Execute once the response has gone out, so the client knows the goal before its first
+      // status (a client ignores the status of a goal it does not know yet, as rclcpp's does).
+      void replied.then(() => this.#run(handle, callbacks));
       return { accepted: true, stamp };
     };
 
@@ -176,7 +182,7 @@ export class ActionServer<Goal = unknown, Result = unknown, Feedback = unknown> 
     };
 
     this.#services = [
-      core.createServiceRaw(ep.sendGoal.type, ep.sendGoal.name, sendGoal as (r: unknown) => Promise<unknown>),
+      core.createServiceRaw(ep.sendGoal.type, ep.sendGoal.name, sendGoal as ServiceHandler<unknown, unknown>),
       core.createServiceRaw(
         ep.cancelGoal.type,
         ep.cancelGoal.name,

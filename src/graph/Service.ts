@@ -6,7 +6,15 @@
 import type { RequestId, ServiceHandle } from '../transports/Transport.ts';
 import type { NodeCore } from './Node.ts';
 
-export type ServiceHandler<Req, Res> = (request: Req, requestId: RequestId) => Res | Promise<Res>;
+/**
+ * Answers one request. `replied` settles once the reply has been written (or given up on): work
+ * that must follow the answer goes there (see the transport's ServiceHandler).
+ */
+export type ServiceHandler<Req, Res> = (
+  request: Req,
+  requestId: RequestId,
+  replied: Promise<void>,
+) => Res | Promise<Res>;
 
 export class Service<Req = unknown, Res = unknown> {
   /** Fully qualified service name. */
@@ -28,11 +36,11 @@ export class Service<Req = unknown, Res = unknown> {
     const source = `${name} (service of ${core.fullyQualifiedName})`;
     this.#handle = core.transport.advertiseService(
       { service: name, node: core.fullyQualifiedName, type },
-      async (raw, requestId) => {
+      async (raw, requestId, replied) => {
         try {
           let request = cdr ? core.codec().decode(requestType, raw as Uint8Array) : raw;
           if (atReceive) request = core.validator.validate(requestType, request, `${name} request`);
-          const response = await handler(request as Req, requestId);
+          const response = await handler(request as Req, requestId, replied);
           // The response leaves this node here: check it once, whichever side validates.
           if (!atReceive) core.validator.validate(responseType, response, `${source} response`);
           return cdr ? core.codec().encode(responseType, response) : response;

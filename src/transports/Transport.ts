@@ -122,7 +122,28 @@ export interface RequestId {
   sequenceNumber: number;
 }
 
-export type ServiceHandler = (request: unknown, requestId: RequestId) => unknown | Promise<unknown>;
+/**
+ * Serves one request. `replied` settles once the transport has written this request's reply, or
+ * has given up on it (the handler threw, the service closed); it never rejects. What a server does
+ * after answering goes there: an action server starts a goal there, so that its client knows the
+ * goal before the goal's first status arrives (rclcpp sends the goal response, then the status).
+ * Replies are not always written when the handler returns: the rtps transport holds one until the
+ * caller's reply reader has matched.
+ */
+export type ServiceHandler = (
+  request: unknown,
+  requestId: RequestId,
+  replied: Promise<void>,
+) => unknown | Promise<unknown>;
+
+/** A request's `replied` promise (see {@link ServiceHandler}) and what settles it. */
+export function replyLatch(): { replied: Promise<void>; settle: () => void } {
+  let settle = () => {};
+  const replied = new Promise<void>((resolve) => {
+    settle = resolve;
+  });
+  return { replied, settle };
+}
 
 export interface ServiceHandle {
   close(): void;

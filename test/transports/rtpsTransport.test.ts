@@ -148,6 +148,75 @@ describe('rtps transport', () => {
     expect([v.getBigUint64(4, true), v.getBigInt64(12, true), replies[0]![20]]).toEqual([9n, 1n, 1]);
   });
 
+  it("starts a goal only once its send_goal reply is out, even when the caller's reply reader matches late", async () => {
+    const [a, b] = await twoContexts();
+    const codec = await msgsValidator();
+    let release = () => {};
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    let handled = 0;
+    a.createNode('gripper').createActionServer('control_msgs/action/GripperCommand', '/gripper_cmd', {
+      onGoal: () => {
+        handled++;
+        return true;
+      },
+      execute: async () => {
+        await released;
+        return { position: 0.04, effort: 0, stalled: false, reached_goal: true };
+      },
+    });
+    // An rclcpp-like client: its status reader is up before the goal, its reply reader only after
+    // the server has handled the goal. rclcpp ignores the status of a goal it does not know yet.
+    const pb = (b.transport as RtpsTransport).participant;
+    const events: string[] = [];
+    const goalId = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
+    const status = pb.createReader(
+      'rt/gripper_cmd/_action/status',
+      ddsTypeName('action_msgs/msg/GoalStatusArray'),
+      { reliability: 'reliable', durability: 'transient_local', history: 'keep_last', depth: 1 },
+      (payload) => {
+        const array = codec.decode('action_msgs/msg/GoalStatusArray', payload!) as {
+          status_list: { goal_info: { goal_id: { uuid: ArrayLike<number> } }; status: number }[];
+        };
+        for (const s of array.status_list)
+          if (Array.from(s.goal_info.goal_id.uuid).join() === goalId.join())
+            events.push(`status ${s.status}`);
+      },
+    );
+    const qos = { reliability: 'reliable', durability: 'volatile', history: 'keep_last', depth: 10 } as const;
+    const sendGoalType = 'control_msgs/action/GripperCommand_SendGoal';
+    const requests = pb.createWriter(
+      'rq/gripper_cmd/_action/send_goalRequest',
+      ddsTypeName(sendGoalType, '_Request'),
+      qos,
+    );
+    await waitFor(() => status.writers.size === 1, 5000, 'the status writer');
+    await waitFor(() => [...requests.readers.values()].some((r) => r.lastAckCount >= 0), 5000, 'server');
+    // rmw_cyclonedds's request: encapsulation, client id 9, sequence 1, then the request's CDR.
+    const body = codec.encode(`${sendGoalType}_Request`, {
+      goal_id: { uuid: goalId },
+      goal: { command: { position: 0.04, max_effort: 10 } },
+    });
+    const request = new Uint8Array(body.length + 16);
+    request.set(body.subarray(0, 4));
+    new DataView(request.buffer).setBigUint64(4, 9n, true);
+    new DataView(request.buffer).setBigInt64(12, 1n, true);
+    request.set(body.subarray(4), 20);
+    requests.write(request);
+    await waitFor(() => handled === 1, 5000, 'the goal handled');
+    pb.createReader(
+      'rr/gripper_cmd/_action/send_goalReply',
+      ddsTypeName(sendGoalType, '_Response'),
+      qos,
+      () => events.push('reply'),
+    );
+    await waitFor(() => events.includes('status 2'), 5000, 'EXECUTING');
+    release();
+    await waitFor(() => events.includes('status 4'), 5000, 'SUCCEEDED');
+    expect(events).toEqual(['reply', 'status 2', 'status 4']);
+  });
+
   it('reports an incompatible QoS between a best-effort publisher and a reliable subscription', async () => {
     const [a, b] = await twoContexts();
     const events: (IncompatibleQosEvent & { side: string })[] = [];

@@ -36,6 +36,7 @@ import type {
   Transport,
   ValidationPoint,
 } from '../Transport.ts';
+import { replyLatch } from '../Transport.ts';
 
 export interface LocalTransportOptions {
   /**
@@ -475,8 +476,9 @@ class LocalClient implements ServiceClientHandle {
       const settle = (error: Error) => reject(error);
       server.inFlight.add(settle);
       // Always answer asynchronously, as a real service does, even for a synchronous handler.
+      const latch = replyLatch();
       Promise.resolve()
-        .then(() => server.handler(request, requestId))
+        .then(() => server.handler(request, requestId, latch.replied))
         .then(
           (response) => {
             if (server.inFlight.delete(settle)) resolve(response);
@@ -484,7 +486,8 @@ class LocalClient implements ServiceClientHandle {
           (error: unknown) => {
             if (server.inFlight.delete(settle)) reject(error);
           },
-        );
+        )
+        .finally(latch.settle);
     });
   }
 

@@ -29,6 +29,7 @@ import type {
   TopicEndpoint,
   Transport,
 } from '../Transport.ts';
+import { replyLatch } from '../Transport.ts';
 import { loadRclnodejs } from './loadRclnodejs.ts';
 import type { RclNode, RclnodejsModule, RclQos } from './rclnodejsTypes.ts';
 
@@ -114,15 +115,17 @@ export class Ros2Transport implements Transport {
   advertiseService(endpoint: ServiceEndpoint, handler: ServiceHandler): ServiceHandle {
     const service = this.#node.createService(endpoint.type, endpoint.service, {}, (raw, response) => {
       const requestId: RequestId = { clientId: 0, sequenceNumber: ++this.#sequence };
+      const { replied, settle } = replyLatch();
       Promise.resolve()
-        .then(() => handler(this.#decode(`${endpoint.type}_Request`, raw), requestId))
+        .then(() => handler(this.#decode(`${endpoint.type}_Request`, raw), requestId, replied))
         .then(
           (result) => response.send(result),
           (error: unknown) =>
             this.#logger.error(
               `ros2: service ${endpoint.service} failed and sent no response: ${String(error)}`,
             ),
-        );
+        )
+        .finally(settle);
     });
     return { close: this.#track(() => this.#node.destroyService(service)) };
   }

@@ -36,6 +36,7 @@ import type {
   TopicEndpoint,
   Transport,
 } from '../Transport.ts';
+import { replyLatch } from '../Transport.ts';
 import {
   DISCOVERY_INFO_QOS,
   DISCOVERY_INFO_TOPIC,
@@ -388,10 +389,11 @@ export class RtpsTransport implements Transport {
       (payload, info) => {
         if (!payload) return;
         const answer = (body: Uint8Array, id: RequestId, reply: (response: Uint8Array) => void) => {
+          const { replied, settle } = replyLatch();
           void (async () => {
             let response: unknown;
             try {
-              response = await handler(body, id);
+              response = await handler(body, id, replied);
             } catch {
               return; // the graph reports handler errors; ROS 2 sends no reply either
             }
@@ -406,7 +408,7 @@ export class RtpsTransport implements Transport {
               await new Promise((r) => setTimeout(r, 5));
             }
             if (!this.#destroyed && !closed) reply(response);
-          })();
+          })().finally(settle);
         };
         if (this.#fastrtpsRequest(info)) {
           // rmw_fastrtps: the reply names this request by its writer GUID and sequence number.

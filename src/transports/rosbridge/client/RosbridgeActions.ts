@@ -44,6 +44,7 @@ import type {
   SubscriptionHandle,
   TopicEndpoint,
 } from '../../Transport.ts';
+import { replyLatch } from '../../Transport.ts';
 import {
   type ActionFeedbackMessage,
   type ActionResultMessage,
@@ -366,7 +367,7 @@ export class RosbridgeActions {
       } catch {
         goal = m.args;
       }
-      const response = (await served.sendGoal({ goal_id: goalId, goal }, this.#requestId())) as {
+      const response = (await this.#callServed(served.sendGoal, { goal_id: goalId, goal })) as {
         accepted?: unknown;
       };
       if (response?.accepted !== true) {
@@ -374,7 +375,7 @@ export class RosbridgeActions {
         fail(`rejected by the action server`);
         return;
       }
-      const r = (await served.getResult({ goal_id: goalId }, this.#requestId())) as {
+      const r = (await this.#callServed(served.getResult, { goal_id: goalId })) as {
         status: number;
         result: unknown;
       };
@@ -628,13 +629,23 @@ export class RosbridgeActions {
     if (!cancel) return;
     Promise.resolve()
       .then(() =>
-        cancel({ goal_info: { goal_id: g.goalId, stamp: { sec: 0, nanosec: 0 } } }, this.#requestId()),
+        this.#callServed(cancel, { goal_info: { goal_id: g.goalId, stamp: { sec: 0, nanosec: 0 } } }),
       )
       .catch((error: unknown) =>
         this.#link.logger.warn(
           `rosbridge: canceling goal ${g.key} on ${s.action} (${why}) failed: ${String(error)}`,
         ),
       );
+  }
+
+  /** Calls a served action handler whose reply this class reads itself: replied once it returns. */
+  async #callServed(handler: ServiceHandler, request: unknown): Promise<unknown> {
+    const { replied, settle } = replyLatch();
+    try {
+      return await handler(request, this.#requestId(), replied);
+    } finally {
+      settle();
+    }
   }
 
   #requestId(): RequestId {

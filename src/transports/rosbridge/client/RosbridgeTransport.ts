@@ -36,6 +36,7 @@ import type {
   TopicEndpoint,
   Transport,
 } from '../../Transport.ts';
+import { replyLatch } from '../../Transport.ts';
 import type { TransportConnection } from '../../TransportConnection.ts';
 import {
   type CallServiceMessage,
@@ -702,6 +703,7 @@ export class RosbridgeTransport implements Transport {
     }
     const type = server.endpoint.type;
     const args = Array.isArray(m.args) ? (m.args.length === 0 ? {} : m.args[0]) : (m.args ?? {});
+    const latch = replyLatch();
     try {
       let request: unknown;
       try {
@@ -709,10 +711,16 @@ export class RosbridgeTransport implements Transport {
       } catch {
         request = args;
       }
-      const response = await server.handler(request, { clientId: 0, sequenceNumber: this.#nextId++ });
+      const response = await server.handler(
+        request,
+        { clientId: 0, sequenceNumber: this.#nextId++ },
+        latch.replied,
+      );
       reply(true, toRosbridgeJson(`${type}_Response`, response));
     } catch (error) {
       reply(false, error instanceof Error ? error.message : String(error));
+    } finally {
+      latch.settle();
     }
   }
 
