@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildCyclonePeer } from './buildPeers.ts';
 import { namespaceUnavailable } from './netns.ts';
-import { scenarioRunner, topicScenarios } from './runScenario.ts';
+import { actionCallScenario, scenarioRunner, topicScenarios } from './runScenario.ts';
 
 const noNamespace = namespaceUnavailable();
 const run = scenarioRunner(() => buildCyclonePeer());
@@ -97,16 +97,7 @@ describe.skipIf(noNamespace !== undefined)(
       expect(lines.at(-1)).toBe('result 5 0.010 false');
     });
 
-    it('sends a GripperCommand goal to a Cyclone action server, as the policy drives a gripper controller', async () => {
-      const out = (await run('action_call')) as Awaited<ReturnType<typeof run>> & {
-        result: { goalId: string; accepted: boolean; feedback: number[]; status: number; result: unknown };
-      };
-      expect(out.result.accepted).toBe(true);
-      expect(out.result.peerReceived).toEqual([`goal ${out.result.goalId} 0.080`]);
-      expect(out.result.feedback.map((p) => p.toFixed(3))).toEqual(['0.020', '0.040', '0.060']);
-      expect(out.result.status).toBe(4);
-      expect(out.result.result).toEqual({ position: 0.08, effort: 2, stalled: false, reached_goal: true });
-    });
+    actionCallScenario('Cyclone', run);
 
     it('calls a Cyclone std_srvs/SetBool server over rq/…Request and rr/…Reply with the request id', async () => {
       const out = await run('service');

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildFastddsPeer } from './buildPeers.ts';
 import { namespaceUnavailable } from './netns.ts';
-import { scenarioRunner, topicScenarios } from './runScenario.ts';
+import { actionCallScenario, scenarioRunner, topicScenarios } from './runScenario.ts';
 
 const noNamespace = namespaceUnavailable();
 const run = scenarioRunner(() => buildFastddsPeer());
@@ -42,5 +42,10 @@ describe.skipIf(noNamespace !== undefined)(
         'reply 2 false simbridge set to false (request 2)',
       ]);
     });
+
+    // ROS 2 Humble's default RMW is rmw_fastrtps: a real gripper controller's action server is
+    // most often this. The peer serves rcl_action's send_goal and get_result services in the
+    // rmw_fastrtps convention, the feedback topic and the transient-local status topic.
+    actionCallScenario('Fast DDS', run);
   },
 );

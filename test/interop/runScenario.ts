@@ -104,3 +104,20 @@ export function topicScenarios(
     expect(out.result.weReceived).toEqual(IMAGE_LINES);
   });
 }
+
+/**
+ * Our graph action client sends a control_msgs/GripperCommand goal to the peer's action server, as
+ * the policy node drives a real gripper controller: accepted, three feedbacks, SUCCEEDED, result.
+ */
+export function actionCallScenario(label: string, run: (scenario: string) => Promise<Outcome>): void {
+  it(`sends a GripperCommand goal to a ${label} action server, as the policy drives a gripper controller`, async () => {
+    const out = (await run('action_call')) as Outcome & {
+      result: { goalId: string; accepted: boolean; feedback: number[]; status: number; result: unknown };
+    };
+    expect(out.result.accepted).toBe(true);
+    expect(out.result.peerReceived).toEqual([`goal ${out.result.goalId} 0.080`]);
+    expect(out.result.feedback.map((p) => p.toFixed(3))).toEqual(['0.020', '0.040', '0.060']);
+    expect(out.result.status).toBe(4);
+    expect(out.result.result).toEqual({ position: 0.08, effort: 2, stalled: false, reached_goal: true });
+  });
+}

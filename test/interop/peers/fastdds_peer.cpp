@@ -7,6 +7,8 @@
  *   fastdds_peer sub    <kind> <topic> <count> <durability>   print each received sample
  *   fastdds_peer server <service> <count>                     std_srvs/SetBool server, rmw_fastrtps style
  *   fastdds_peer client <service> <count>                     std_srvs/SetBool client, rmw_fastrtps style
+ *   fastdds_peer action_server <action>                       control_msgs/GripperCommand action server
+ *                                                             (rcl_action's services and topics), one goal
  *
  * kind: string | joint | image. durability: volatile | transient. Same output lines as
  * cyclone_peer: "matched", one line per sample, "published"/"done" at the end. Publishers stay up
@@ -32,6 +34,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -47,7 +50,28 @@ using eprosima::fastcdr::FastBuffer;
 using eprosima::fastrtps::rtps::SerializedPayload_t;
 using eprosima::fastrtps::rtps::WriteParams;
 
-enum class Kind { String, Joint, Image, SetBoolRequest, SetBoolResponse };
+enum class Kind {
+  String,
+  Joint,
+  Image,
+  SetBoolRequest,
+  SetBoolResponse,
+  // control_msgs/action/GripperCommand as rcl_action maps it (rmw_fastrtps: no request header).
+  SendGoalRequest,
+  SendGoalResponse,
+  GetResultRequest,
+  GetResultResponse,
+  Feedback,
+  StatusArray,
+};
+
+/* action_msgs/GoalStatus: goal id, stamp, status code. */
+struct GoalStatusEntry {
+  std::array<uint8_t, 16> uuid{};
+  int32_t sec = 0;
+  uint32_t nanosec = 0;
+  int8_t status = 0;
+};
 
 /* Every field of every type this peer speaks; each kind uses its own. */
 struct Sample {
@@ -60,15 +84,28 @@ struct Sample {
   std::string encoding;
   uint8_t is_bigendian = 0;
   std::vector<uint8_t> data;
-  bool flag = false;  // Request.data, Response.success
+  bool flag = false;  // Request.data, Response.success, SendGoal accepted, reached_goal
+  std::array<uint8_t, 16> uuid{};  // goal id
+  double a = 0, b = 0;             // command position and max_effort; result/feedback position and effort
+  bool stalled = false;
+  int8_t status = 0;
+  std::vector<GoalStatusEntry> status_list;
 };
 
 class RosType : public TopicDataType {
  public:
   explicit RosType(Kind kind) : kind_(kind) {
-    static const char *names[] = {"std_msgs::msg::dds_::String_", "sensor_msgs::msg::dds_::JointState_",
-                                  "sensor_msgs::msg::dds_::Image_", "std_srvs::srv::dds_::SetBool_Request_",
-                                  "std_srvs::srv::dds_::SetBool_Response_"};
+    static const char *names[] = {"std_msgs::msg::dds_::String_",
+                                  "sensor_msgs::msg::dds_::JointState_",
+                                  "sensor_msgs::msg::dds_::Image_",
+                                  "std_srvs::srv::dds_::SetBool_Request_",
+                                  "std_srvs::srv::dds_::SetBool_Response_",
+                                  "control_msgs::action::dds_::GripperCommand_SendGoal_Request_",
+                                  "control_msgs::action::dds_::GripperCommand_SendGoal_Response_",
+                                  "control_msgs::action::dds_::GripperCommand_GetResult_Request_",
+                                  "control_msgs::action::dds_::GripperCommand_GetResult_Response_",
+                                  "control_msgs::action::dds_::GripperCommand_FeedbackMessage_",
+                                  "action_msgs::msg::dds_::GoalStatusArray_"};
     setName(names[static_cast<int>(kind)]);
     m_typeSize = kind == Kind::Image ? 1024 * 1024 + 1024 : 4096;
     m_isGetKeyDefined = false;
@@ -99,6 +136,30 @@ class RosType : public TopicDataType {
           break;
         case Kind::SetBoolResponse:
           ser << s.flag << s.text;
+          break;
+        case Kind::SendGoalRequest:
+          ser.serializeArray(s.uuid.data(), 16);
+          ser << s.a << s.b;
+          break;
+        case Kind::SendGoalResponse:
+          ser << s.flag << s.sec << s.nanosec;
+          break;
+        case Kind::GetResultRequest:
+          ser.serializeArray(s.uuid.data(), 16);
+          break;
+        case Kind::GetResultResponse:
+          ser << s.status << s.a << s.b << s.stalled << s.flag;
+          break;
+        case Kind::Feedback:
+          ser.serializeArray(s.uuid.data(), 16);
+          ser << s.a << s.b << s.stalled << s.flag;
+          break;
+        case Kind::StatusArray:
+          ser << static_cast<uint32_t>(s.status_list.size());
+          for (const auto &g : s.status_list) {
+            ser.serializeArray(g.uuid.data(), 16);
+            ser << g.sec << g.nanosec << g.status;
+          }
           break;
       }
     } catch (...) {
@@ -131,6 +192,34 @@ class RosType : public TopicDataType {
         case Kind::SetBoolResponse:
           des >> s.flag >> s.text;
           break;
+        case Kind::SendGoalRequest:
+          des.deserializeArray(s.uuid.data(), 16);
+          des >> s.a >> s.b;
+          break;
+        case Kind::SendGoalResponse:
+          des >> s.flag >> s.sec >> s.nanosec;
+          break;
+        case Kind::GetResultRequest:
+          des.deserializeArray(s.uuid.data(), 16);
+          break;
+        case Kind::GetResultResponse:
+          des >> s.status >> s.a >> s.b >> s.stalled >> s.flag;
+          break;
+        case Kind::Feedback:
+          des.deserializeArray(s.uuid.data(), 16);
+          des >> s.a >> s.b >> s.stalled >> s.flag;
+          break;
+        case Kind::StatusArray: {
+          uint32_t n = 0;
+          des >> n;
+          if (n > 1000) return false;
+          s.status_list.resize(n);
+          for (auto &g : s.status_list) {
+            des.deserializeArray(g.uuid.data(), 16);
+            des >> g.sec >> g.nanosec >> g.status;
+          }
+          break;
+        }
       }
     } catch (...) {
       return false;
@@ -143,7 +232,7 @@ class RosType : public TopicDataType {
     return [&s]() -> uint32_t {
       // An upper bound: encapsulation, every string and sequence with its length and padding.
       size_t n = 4 + 64 + s.text.size() + s.encoding.size() + s.data.size() +
-                 8 * (s.position.size() + s.velocity.size() + s.effort.size()) + 32;
+                 8 * (s.position.size() + s.velocity.size() + s.effort.size()) + 32 + 64 + 32 * s.status_list.size();
       for (const auto &name : s.names) n += 8 + name.size();
       return static_cast<uint32_t>(n);
     };
@@ -432,6 +521,109 @@ static int cmd_client(const char *service, int count) {
   return answered == count ? 0 : 1;
 }
 
+static void stamp_now(int32_t &sec, uint32_t &nanosec) {
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  sec = static_cast<int32_t>(ns / 1'000'000'000);
+  nanosec = static_cast<uint32_t>(ns % 1'000'000'000);
+}
+
+/* Waits up to `seconds` for one valid sample. */
+static bool take_one(DataReader *r, Sample &s, SampleInfo &info, int seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    r->wait_for_unread_message(eprosima::fastrtps::Duration_t(0, 10'000'000));
+    while (r->take_next_sample(&s, &info) == ReturnCode_t::RETCODE_OK)
+      if (info.valid_data) return true;
+  }
+  return false;
+}
+
+/*
+ * control_msgs/GripperCommand action server, as rclcpp's on rmw_fastrtps: the send_goal and
+ * get_result services (replies name their request by its sample identity), feedback, and the
+ * transient-local keep-last 1 status topic. Serves one goal: accepts it, publishes EXECUTING, three
+ * feedbacks, SUCCEEDED, and answers get_result with the goal's position.
+ */
+static int cmd_action_server(const char *action) {
+  const std::string a(action);
+  Subscriber *sub = pp->create_subscriber(SUBSCRIBER_QOS_DEFAULT);
+  Publisher *pub = pp->create_publisher(PUBLISHER_QOS_DEFAULT);
+  DataReader *goal_rd =
+      sub->create_datareader(topic_of(Kind::SendGoalRequest, "rq" + a + "/_action/send_goalRequest"), reader_qos(false, 10));
+  DataWriter *goal_wr =
+      pub->create_datawriter(topic_of(Kind::SendGoalResponse, "rr" + a + "/_action/send_goalReply"), writer_qos(false, 10));
+  DataReader *result_rd = sub->create_datareader(
+      topic_of(Kind::GetResultRequest, "rq" + a + "/_action/get_resultRequest"), reader_qos(false, 10));
+  DataWriter *result_wr = pub->create_datawriter(
+      topic_of(Kind::GetResultResponse, "rr" + a + "/_action/get_resultReply"), writer_qos(false, 10));
+  DataWriter *fb_wr =
+      pub->create_datawriter(topic_of(Kind::Feedback, "rt" + a + "/_action/feedback"), writer_qos(false, 10));
+  DataWriter *status_wr =
+      pub->create_datawriter(topic_of(Kind::StatusArray, "rt" + a + "/_action/status"), writer_qos(true, 1));
+  if (!goal_rd || !goal_wr || !result_rd || !result_wr || !fb_wr || !status_wr) return 2;
+  say("ready");
+  Sample goal;
+  SampleInfo goal_info;
+  if (!take_one(goal_rd, goal, goal_info, 15)) {
+    fprintf(stderr, "fastdds_peer: no goal within 15 s\n");
+    return 3;
+  }
+  char hexid[33];
+  for (int k = 0; k < 16; k++) snprintf(hexid + 2 * k, 3, "%02x", goal.uuid[k]);
+  printf("goal %s %.3f\n", hexid, goal.a);
+  fflush(stdout);
+  // A reply written before this writer has matched the client's reply reader would be lost
+  // (discovery is not symmetric): wait for the match first.
+  for (DataWriter *w : {goal_wr, result_wr, fb_wr})
+    for (int i = 0; i < 2000 && !writer_matched(w); i++) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  Sample accepted;
+  accepted.flag = true;
+  stamp_now(accepted.sec, accepted.nanosec);
+  WriteParams wp;
+  wp.related_sample_identity(goal_info.sample_identity);
+  if (!goal_wr->write(&accepted, wp)) return 2;
+  auto publish_status = [&](int8_t code) {
+    Sample st;
+    GoalStatusEntry g;
+    g.uuid = goal.uuid;
+    g.sec = accepted.sec;
+    g.nanosec = accepted.nanosec;
+    g.status = code;
+    st.status_list.push_back(g);
+    status_wr->write(&st);
+  };
+  publish_status(2);  // EXECUTING
+  const double fractions[3] = {0.25, 0.5, 0.75};
+  for (double f : fractions) {
+    Sample fb;
+    fb.uuid = goal.uuid;
+    fb.a = goal.a * f;
+    fb.b = 2.0;
+    fb_wr->write(&fb);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  publish_status(4);  // SUCCEEDED
+  Sample ask;
+  SampleInfo ask_info;
+  if (!take_one(result_rd, ask, ask_info, 10)) {
+    fprintf(stderr, "fastdds_peer: no get_result request within 10 s\n");
+    return 3;
+  }
+  Sample res;
+  res.status = ask.uuid == goal.uuid ? 4 : 0;  // SUCCEEDED, or STATUS_UNKNOWN for another goal
+  res.a = goal.a;
+  res.b = 2.0;
+  res.flag = true;
+  WriteParams rp;
+  rp.related_sample_identity(ask_info.sample_identity);
+  if (!result_wr->write(&res, rp)) return 2;
+  result_wr->wait_for_acknowledgments(eprosima::fastrtps::Duration_t(5, 0));
+  say("done");
+  wait_stdin_closed();
+  return 0;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, nullptr, _IOLBF, 0);
   if (argc < 2) {
@@ -455,6 +647,8 @@ int main(int argc, char **argv) {
     rc = cmd_server(argv[2], atoi(argv[3]));
   else if (!strcmp(cmd, "client") && argc >= 4)
     rc = cmd_client(argv[2], atoi(argv[3]));
+  else if (!strcmp(cmd, "action_server") && argc >= 3)
+    rc = cmd_action_server(argv[2]);
   else
     fprintf(stderr, "fastdds_peer: bad arguments\n");
   pp->delete_contained_entities();
