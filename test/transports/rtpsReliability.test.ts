@@ -167,6 +167,49 @@ describe('rtps reliable writer and reader', () => {
     expect(lastAckNack()).toMatchObject({ base: 4, missing: [4, 6, 7, 8, 9, 10] });
   });
 
+  it('asks for the lost tail of a burst at the first quiet tick, without waiting for another heartbeat', async () => {
+    const { writer, reader, rLink, got, toReader } = pair();
+    await flushMicrotasks();
+    toReader();
+    rLink.sent.splice(0);
+    for (let i = 1; i <= 10; i++) {
+      writer.write(payload(i));
+      await flushMicrotasks();
+    }
+    // Sample 4 and the tail 6..10 are lost (as in a socket that overflowed at the end of a burst).
+    toReader(
+      () => false,
+      (s) => (s.kind === 'data' && (s.writerSN === 4 || s.writerSN > 5)) || s.kind === 'heartbeat',
+    );
+    const acknacks = () =>
+      rLink.sent
+        .splice(0)
+        .flatMap((m) => m.submessages.filter((s) => s.kind === 'acknack')) as AckNackSubmessage[];
+    const wKey = guidKey(W_PREFIX, W_ID);
+    reader.onHeartbeat(wKey, {
+      kind: 'heartbeat',
+      readerId: R_ID,
+      writerId: W_ID,
+      firstSN: 1,
+      lastSN: 10,
+      count: 100,
+      final: false,
+      liveliness: false,
+    });
+    expect(acknacks().map((a) => a.missing)).toEqual([[4]]); // 6..10 may still be on their way
+    reader.tick(); // samples arrived since the last tick: not quiet yet
+    expect(acknacks()).toEqual([]);
+    reader.tick(); // nothing for a whole tick: the tail was lost
+    const asked = acknacks();
+    expect(asked.map((a) => a.missing)).toEqual([[4, 6, 7, 8, 9, 10]]);
+    reader.tick(); // asked once; the next heartbeat or arrival re-arms it
+    expect(acknacks()).toEqual([]);
+    for (const a of asked) writer.onAckNack(guidKey(R_PREFIX, R_ID), a);
+    await flushMicrotasks();
+    toReader();
+    expect(got).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
   it('delivers every sample in order through a link that loses every third datagram', async () => {
     const { writer, got, toReader, toWriter } = pair();
     let n = 0;

@@ -920,6 +920,7 @@ export class Participant implements ParticipantLink {
       if (now - rp.lastSeenMs > rp.leaseMs) this.#removeParticipant(rp.key);
     }
     for (const w of this.#writers.values()) w.tick(now);
+    for (const r of this.#readers.values()) r.tick();
   }
 
   /** Announces our departure (SPDP dispose), closes the sockets. Safe to call twice. */

@@ -54,6 +54,12 @@ export interface WriterProxy {
   highestSeen: number;
   /** `highestSeen` when the last heartbeat was answered. */
   highestAtLastHb: number;
+  /** Highest SN a heartbeat announced. */
+  announced: number;
+  /** `highestSeen` at the previous tick: unchanged means nothing arrived for a whole tick. */
+  highestAtLastTick: number;
+  /** A tick asked for the missing samples since the last heartbeat or arrival: once is enough. */
+  tickAsked: boolean;
 }
 
 /** Out-of-order samples kept per writer before the oldest are given up. */
@@ -109,6 +115,9 @@ export class RtpsReader {
       nackFragCount: 0,
       highestSeen: 0,
       highestAtLastHb: -1,
+      announced: 0,
+      highestAtLastTick: 0,
+      tickAsked: false,
     };
     this.writers.set(key, proxy);
     // A pre-emptive ACKNACK (nothing acknowledged, nothing asked) makes the writer heartbeat.
@@ -257,23 +266,52 @@ export class RtpsReader {
       else proxy.next = Math.max(proxy.next, hb.firstSN);
     }
     if (hb.firstSN > proxy.next) this.#skipTo(key, proxy, hb.firstSN);
-    const missing: number[] = [];
-    const partial: number[] = [];
+    if (hb.lastSN > proxy.announced) proxy.announced = hb.lastSN;
+    proxy.tickAsked = false;
     // Samples past the highest one seen may still be on their way (or queued in our socket while
     // we catch up): asking for them again would double the load just when we are behind. Ask
-    // for that tail only when nothing new arrived between two heartbeats (it was really lost).
+    // for that tail only when nothing new arrived between two heartbeats (it was really lost),
+    // or (tick) when nothing arrived for a whole tick.
     const progressed = proxy.highestSeen > 0 && proxy.highestSeen !== proxy.highestAtLastHb;
     proxy.highestAtLastHb = proxy.highestSeen;
-    const announced = progressed ? Math.min(hb.lastSN, proxy.highestSeen) : hb.lastSN;
-    const top = Math.min(announced, proxy.next + MAX_SET_BITS - 1);
+    this.#requestMissing(proxy, progressed ? Math.min(hb.lastSN, proxy.highestSeen) : hb.lastSN, !hb.final);
+  }
+
+  /**
+   * Asks the writer for what is missing up to `upTo` (ACKNACK, NACK_FRAG for partly received
+   * samples); an ACKNACK goes out anyway when `always`.
+   */
+  #requestMissing(proxy: WriterProxy, upTo: number, always: boolean): void {
+    const missing: number[] = [];
+    const partial: number[] = [];
+    const top = Math.min(upTo, proxy.next + MAX_SET_BITS - 1);
     for (let sn = proxy.next; sn <= top; sn++) {
       if (proxy.pending.has(sn)) continue;
       if (proxy.frags.has(sn)) partial.push(sn);
       else missing.push(sn);
     }
     for (const sn of partial) this.#sendNackFrag(proxy, sn);
-    if (!hb.final || missing.length > 0 || partial.length > 0) {
+    if (always || missing.length > 0 || partial.length > 0) {
       this.#sendAckNack(proxy, proxy.next, missing, missing.length === 0);
+    }
+  }
+
+  /**
+   * Periodic work (the participant's tick): a writer that announced samples we still lack, and
+   * from which nothing arrived for a whole tick, is asked for them now rather than at its next
+   * heartbeat (Cyclone's come about every 100 ms once a burst ends), so the last samples of a
+   * burst lost in our socket are repaired within a tick or two.
+   */
+  tick(): void {
+    for (const proxy of this.writers.values()) {
+      if (!proxy.reliable) continue;
+      const quiet = proxy.highestSeen === proxy.highestAtLastTick;
+      proxy.highestAtLastTick = proxy.highestSeen;
+      if (!quiet) proxy.tickAsked = false;
+      else if (!proxy.tickAsked && proxy.announced >= proxy.next) {
+        proxy.tickAsked = true;
+        this.#requestMissing(proxy, proxy.announced, false);
+      }
     }
   }
 
