@@ -99,6 +99,26 @@ function pair() {
   return { writer, reader, wLink, rLink, got, toReader, toWriter };
 }
 
+/**
+ * Ten samples written one datagram each, of which the reader gets 1..3 and 5: 4 and 6..10 are
+ * lost, and so are the writer's piggybacked heartbeats (the tests send their own).
+ */
+async function tenWithHoles() {
+  const p = pair();
+  await flushMicrotasks();
+  p.toReader();
+  p.rLink.sent.splice(0);
+  for (let i = 1; i <= 10; i++) {
+    p.writer.write(payload(i));
+    await flushMicrotasks(); // one datagram per sample
+  }
+  p.toReader(
+    () => false,
+    (s) => (s.kind === 'data' && (s.writerSN === 4 || s.writerSN > 5)) || s.kind === 'heartbeat',
+  );
+  return p;
+}
+
 describe('rtps reliable writer and reader', () => {
   it('sends a burst of writes as a few datagrams, each heartbeat announcing only what was sent', async () => {
     const { writer, wLink } = pair();
@@ -128,20 +148,8 @@ describe('rtps reliable writer and reader', () => {
   });
 
   it('asks again only for samples missing below the highest one seen, and for the tail once nothing new comes', async () => {
-    const { writer, reader, rLink, got, toReader } = pair();
-    await flushMicrotasks();
-    toReader();
-    rLink.sent.splice(0);
-    for (let i = 1; i <= 10; i++) {
-      writer.write(payload(i));
-      await flushMicrotasks(); // one datagram per sample
-    }
     // Sample 4 is lost; 6..10 are still on their way when the heartbeat arrives.
-    // (Heartbeats the writer piggybacked are held back too: the test sends its own.)
-    toReader(
-      () => false,
-      (s) => (s.kind === 'data' && (s.writerSN === 4 || s.writerSN > 5)) || s.kind === 'heartbeat',
-    );
+    const { reader, rLink, got } = await tenWithHoles();
     expect(got).toEqual([1, 2, 3]);
     const hb = (count: number): HeartbeatSubmessage => ({
       kind: 'heartbeat',
@@ -168,19 +176,8 @@ describe('rtps reliable writer and reader', () => {
   });
 
   it('asks for the lost tail of a burst at the first quiet tick, without waiting for another heartbeat', async () => {
-    const { writer, reader, rLink, got, toReader } = pair();
-    await flushMicrotasks();
-    toReader();
-    rLink.sent.splice(0);
-    for (let i = 1; i <= 10; i++) {
-      writer.write(payload(i));
-      await flushMicrotasks();
-    }
     // Sample 4 and the tail 6..10 are lost (as in a socket that overflowed at the end of a burst).
-    toReader(
-      () => false,
-      (s) => (s.kind === 'data' && (s.writerSN === 4 || s.writerSN > 5)) || s.kind === 'heartbeat',
-    );
+    const { writer, reader, rLink, got, toReader } = await tenWithHoles();
     const acknacks = () =>
       rLink.sent
         .splice(0)
