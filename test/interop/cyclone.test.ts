@@ -6,7 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import { buildCyclonePeer } from './buildPeers.ts';
 import { namespaceUnavailable } from './netns.ts';
-import { actionCallScenario, scenarioRunner, topicScenarios } from './runScenario.ts';
+import {
+  type ActionOutcome,
+  actionCallScenario,
+  actionServeScenario,
+  PEER_GOAL_ID,
+  scenarioRunner,
+  topicScenarios,
+} from './runScenario.ts';
 
 const noNamespace = namespaceUnavailable();
 const run = scenarioRunner(() => buildCyclonePeer());
@@ -51,35 +58,10 @@ describe.skipIf(noNamespace !== undefined)(
       ]);
     });
 
-    type ActionOutcome = Awaited<ReturnType<typeof run>> & {
-      result: { goals: { goalId: string; position: number; maxEffort: number; cancelRequested: boolean }[] };
-    };
-    /** The peer's fixed goal id (16 bytes 0x10..0x1f), as 32 hex digits. */
-    const PEER_GOAL_ID = '101112131415161718191a1b1c1d1e1f';
-
     // The peer's client waits until all five channels match (send_goal, cancel_goal, get_result
     // services; feedback, status topics), as rcl_action_server_is_available: each matches only
     // with the DDS topic and type names and QoS rcl_action uses (status: transient local).
-    it("serves a Cyclone GripperCommand action client over rcl_action's services and topics", async () => {
-      const out = (await run('action')) as ActionOutcome;
-      // What the peer sent, as our graph action server got it: the goal id and the command.
-      expect(out.result.goals).toEqual([
-        { goalId: PEER_GOAL_ID, position: 0.04, maxEffort: 40, cancelRequested: false },
-      ]);
-      const lines = out.result.peerReceived!;
-      const of = (kind: string) => lines.filter((l) => l.startsWith(kind));
-      expect(of('accepted')).toEqual(['accepted true']);
-      expect(of('feedback')).toEqual(['feedback 0.000', 'feedback 0.020', 'feedback 0.036']);
-      // What an rclcpp (ACCEPT_AND_EXECUTE) or rclpy server publishes for a goal it runs at once:
-      // EXECUTING, then SUCCEEDED (action_msgs/GoalStatus codes); no ACCEPTED status of its own.
-      expect(of('status')).toEqual(['status 2', 'status 4']);
-      expect(of('result')).toEqual(['result 4 0.040 true']);
-      expect(of('cancel')).toEqual([]);
-      // A status reader that joins after the goal ends gets the last status array and only that:
-      // the status writer is transient local, keep last 1 (rcl_action_qos_profile_status_default).
-      expect(lines.filter((l) => l.startsWith('late'))).toEqual(['late status 4']);
-      expect(lines.at(-1)).toBe('late status 4');
-    });
+    actionServeScenario('Cyclone', run);
 
     it('cancels a goal for a Cyclone action client over cancel_goal (action_msgs/srv/CancelGoal)', async () => {
       const out = (await run('action:cancel')) as ActionOutcome;

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildFastddsPeer } from './buildPeers.ts';
 import { namespaceUnavailable } from './netns.ts';
-import { actionCallScenario, scenarioRunner, topicScenarios } from './runScenario.ts';
+import { actionCallScenario, actionServeScenario, scenarioRunner, topicScenarios } from './runScenario.ts';
 
 const noNamespace = namespaceUnavailable();
 const run = scenarioRunner(() => buildFastddsPeer());
@@ -47,5 +47,7 @@ describe.skipIf(noNamespace !== undefined)(
     // most often this. The peer serves rcl_action's send_goal and get_result services in the
     // rmw_fastrtps convention, the feedback topic and the transient-local status topic.
     actionCallScenario('Fast DDS', run);
+    // Its client waits for send_goal, get_result, feedback and status to match (it has no cancel).
+    actionServeScenario('Fast DDS', run);
   },
 );

@@ -121,3 +121,37 @@ export function actionCallScenario(label: string, run: (scenario: string) => Pro
     expect(out.result.result).toEqual({ position: 0.08, effort: 2, stalled: false, reached_goal: true });
   });
 }
+
+export type ActionOutcome = Outcome & {
+  result: { goals: { goalId: string; position: number; maxEffort: number; cancelRequested: boolean }[] };
+};
+/** The peers' fixed goal id (16 bytes 0x10..0x1f), as 32 hex digits. */
+export const PEER_GOAL_ID = '101112131415161718191a1b1c1d1e1f';
+
+/**
+ * The peer's rcl_action-style GripperCommand client sends one goal to our graph action server:
+ * what our server got, and what the peer saw of it (reply, feedback, status, result, and what a
+ * status reader that joins after the goal ends gets).
+ */
+export function actionServeScenario(label: string, run: (scenario: string) => Promise<Outcome>): void {
+  it(`serves a ${label} GripperCommand action client over rcl_action's services and topics`, async () => {
+    const out = (await run('action')) as ActionOutcome;
+    // What the peer sent, as our graph action server got it: the goal id and the command.
+    expect(out.result.goals).toEqual([
+      { goalId: PEER_GOAL_ID, position: 0.04, maxEffort: 40, cancelRequested: false },
+    ]);
+    const lines = out.result.peerReceived!;
+    const of = (kind: string) => lines.filter((l) => l.startsWith(kind));
+    expect(of('accepted')).toEqual(['accepted true']);
+    expect(of('feedback')).toEqual(['feedback 0.000', 'feedback 0.020', 'feedback 0.036']);
+    // What an rclcpp (ACCEPT_AND_EXECUTE) or rclpy server publishes for a goal it runs at once:
+    // EXECUTING, then SUCCEEDED (action_msgs/GoalStatus codes); no ACCEPTED status of its own.
+    expect(of('status')).toEqual(['status 2', 'status 4']);
+    expect(of('result')).toEqual(['result 4 0.040 true']);
+    expect(of('cancel')).toEqual([]);
+    // A status reader that joins after the goal ends gets the last status array and only that:
+    // the status writer is transient local, keep last 1 (rcl_action_qos_profile_status_default).
+    expect(lines.filter((l) => l.startsWith('late'))).toEqual(['late status 4']);
+    expect(lines.at(-1)).toBe('late status 4');
+  });
+}

@@ -9,6 +9,8 @@
  *   fastdds_peer client <service> <count>                     std_srvs/SetBool client, rmw_fastrtps style
  *   fastdds_peer action_server <action>                       control_msgs/GripperCommand action server
  *                                                             (rcl_action's services and topics), one goal
+ *   fastdds_peer action <action> <position>                   the client side: one goal, its feedback,
+ *                                                             status and result, then a late status reader
  *
  * kind: string | joint | image. durability: volatile | transient. Same output lines as
  * cyclone_peer: "matched", one line per sample, "published"/"done" at the end. Publishers stay up
@@ -624,6 +626,144 @@ static int cmd_action_server(const char *action) {
   return 0;
 }
 
+static const std::array<uint8_t, 16> GOAL_ID = {0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+                                                 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f};
+
+/*
+ * Prints our goal's status from the arrays `r` holds, each change ("status N"), or with `every`
+ * each array ("late status N": a late joiner must get exactly one); returns the last status.
+ */
+static int drain_status(DataReader *r, int last, bool every) {
+  Sample a;
+  SampleInfo info;
+  while (r->take_next_sample(&a, &info) == ReturnCode_t::RETCODE_OK) {
+    if (!info.valid_data) continue;
+    for (const auto &g : a.status_list)
+      if (g.uuid == GOAL_ID && (every || g.status != last)) {
+        last = g.status;
+        printf("%sstatus %d\n", every ? "late " : "", last);
+      }
+  }
+  return last;
+}
+
+/* Takes the reply that answers the request `sent` (rmw_fastrtps: by related sample identity). */
+static bool take_reply(DataReader *r, const eprosima::fastrtps::rtps::SampleIdentity &sent, Sample &reply) {
+  SampleInfo info;
+  while (r->take_next_sample(&reply, &info) == ReturnCode_t::RETCODE_OK)
+    if (info.valid_data && info.related_sample_identity == sent) return true;
+  return false;
+}
+
+/*
+ * control_msgs/GripperCommand action client, as rclcpp's on rmw_fastrtps: waits for every channel
+ * of the server (as wait_for_action_server), sends one goal, asks for its result, prints what
+ * comes back ("accepted", "feedback", "status", "result"), then has a status reader join late
+ * ("late status": the transient-local status topic's last array).
+ */
+static int cmd_action(const char *action, double position) {
+  const std::string a(action);
+  Subscriber *sub = pp->create_subscriber(SUBSCRIBER_QOS_DEFAULT);
+  Publisher *pub = pp->create_publisher(PUBLISHER_QOS_DEFAULT);
+  Topic *status_topic = topic_of(Kind::StatusArray, "rt" + a + "/_action/status");
+  DataWriter *goal_wr = pub->create_datawriter(topic_of(Kind::SendGoalRequest, "rq" + a + "/_action/send_goalRequest"),
+                                               writer_qos(false, 10));
+  DataReader *goal_rd = sub->create_datareader(topic_of(Kind::SendGoalResponse, "rr" + a + "/_action/send_goalReply"),
+                                               reader_qos(false, 10));
+  DataWriter *result_wr = pub->create_datawriter(
+      topic_of(Kind::GetResultRequest, "rq" + a + "/_action/get_resultRequest"), writer_qos(false, 10));
+  DataReader *result_rd = sub->create_datareader(
+      topic_of(Kind::GetResultResponse, "rr" + a + "/_action/get_resultReply"), reader_qos(false, 10));
+  DataReader *fb_rd =
+      sub->create_datareader(topic_of(Kind::Feedback, "rt" + a + "/_action/feedback"), reader_qos(false, 100));
+  DataReader *status_rd = sub->create_datareader(status_topic, reader_qos(true, 10));
+  if (!goal_wr || !goal_rd || !result_wr || !result_rd || !fb_rd || !status_rd) return 2;
+  for (int i = 0; !(writer_matched(goal_wr) && writer_matched(result_wr) && reader_matched(goal_rd) &&
+                    reader_matched(result_rd) && reader_matched(fb_rd) && reader_matched(status_rd));
+       i++) {
+    if (i == 2000) {
+      fprintf(stderr, "fastdds_peer: the action server's channels did not all match within 10 s\n");
+      return 3;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  say("matched");
+  Sample goal;
+  goal.uuid = GOAL_ID;
+  goal.a = position;
+  goal.b = 40.0;
+  WriteParams gp;
+  gp.related_sample_identity().writer_guid() = goal_rd->guid();
+  if (!goal_wr->write(&goal, gp)) return 2;
+  Sample reply;
+  bool replied = false;
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+       !replied && std::chrono::steady_clock::now() < deadline;) {
+    goal_rd->wait_for_unread_message(eprosima::fastrtps::Duration_t(0, 10'000'000));
+    replied = take_reply(goal_rd, gp.sample_identity(), reply);
+  }
+  if (!replied) {
+    fprintf(stderr, "fastdds_peer: no send_goal reply within 10 s\n");
+    return 3;
+  }
+  printf("accepted %s\n", reply.flag ? "true" : "false");
+  if (!reply.flag) {
+    say("done");
+    return 0;
+  }
+  Sample ask;
+  ask.uuid = GOAL_ID;
+  WriteParams rp;
+  rp.related_sample_identity().writer_guid() = result_rd->guid();
+  if (!result_wr->write(&ask, rp)) return 2;
+  int last_status = -1;
+  Sample result;
+  bool got = false;
+  auto drain_feedback = [&] {
+    Sample fb;
+    SampleInfo info;
+    while (fb_rd->take_next_sample(&fb, &info) == ReturnCode_t::RETCODE_OK)
+      if (info.valid_data && fb.uuid == GOAL_ID) printf("feedback %.3f\n", fb.a);
+  };
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+       !got && std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(std::chrono::milliseconds(2))) {
+    drain_feedback();
+    last_status = drain_status(status_rd, last_status, false);
+    got = take_reply(result_rd, rp.sample_identity(), result);
+  }
+  if (!got) {
+    fprintf(stderr, "fastdds_peer: no get_result reply within 10 s\n");
+    return 3;
+  }
+  // The result may overtake the last feedback and status (other topics): read on, bounded.
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+       last_status < 4 && std::chrono::steady_clock::now() < until;
+       std::this_thread::sleep_for(std::chrono::milliseconds(2))) {
+    drain_feedback();
+    last_status = drain_status(status_rd, last_status, false);
+  }
+  drain_feedback();
+  printf("result %d %.3f %s\n", result.status, result.a, result.flag ? "true" : "false");
+  DataReader *late = sub->create_datareader(status_topic, reader_qos(true, 10));
+  int late_status = -1;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  std::chrono::steady_clock::time_point first{};
+  while (std::chrono::steady_clock::now() < deadline &&
+         (late_status < 0 || std::chrono::steady_clock::now() < first + std::chrono::milliseconds(300))) {
+    late->wait_for_unread_message(eprosima::fastrtps::Duration_t(0, 10'000'000));
+    int before = late_status;
+    late_status = drain_status(late, late_status, true);
+    if (before < 0 && late_status >= 0) first = std::chrono::steady_clock::now();
+  }
+  if (late_status < 0) {
+    fprintf(stderr, "fastdds_peer: a late status reader got nothing within 5 s\n");
+    return 3;
+  }
+  say("done");
+  wait_stdin_closed();
+  return 0;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, nullptr, _IOLBF, 0);
   if (argc < 2) {
@@ -647,6 +787,8 @@ int main(int argc, char **argv) {
     rc = cmd_server(argv[2], atoi(argv[3]));
   else if (!strcmp(cmd, "client") && argc >= 4)
     rc = cmd_client(argv[2], atoi(argv[3]));
+  else if (!strcmp(cmd, "action") && argc == 4)
+    rc = cmd_action(argv[2], atof(argv[3]));
   else if (!strcmp(cmd, "action_server") && argc >= 3)
     rc = cmd_action_server(argv[2]);
   else
