@@ -7,10 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { buildCyclonePeer } from './buildPeers.ts';
 import { namespaceUnavailable } from './netns.ts';
 import {
-  type ActionOutcome,
   actionCallScenario,
+  actionCancelScenario,
   actionServeScenario,
-  PEER_GOAL_ID,
   scenarioRunner,
   topicScenarios,
 } from './runScenario.ts';
@@ -63,21 +62,7 @@ describe.skipIf(noNamespace !== undefined)(
     // with the DDS topic and type names and QoS rcl_action uses (status: transient local).
     actionServeScenario('Cyclone', run);
 
-    it('cancels a goal for a Cyclone action client over cancel_goal (action_msgs/srv/CancelGoal)', async () => {
-      const out = (await run('action:cancel')) as ActionOutcome;
-      expect(out.result.goals).toEqual([
-        { goalId: PEER_GOAL_ID, position: 0.04, maxEffort: 40, cancelRequested: true },
-      ]);
-      const lines = out.result.peerReceived!;
-      const of = (kind: string) => lines.filter((l) => l.startsWith(kind));
-      expect(of('accepted')).toEqual(['accepted true']);
-      expect(of('feedback')).toEqual(['feedback 0.010']);
-      // ERROR_NONE (0), with the one goal now canceling in goals_canceling.
-      expect(of('cancel')).toEqual([`cancel 0 ${PEER_GOAL_ID}`]);
-      // EXECUTING, CANCELING, CANCELED.
-      expect(of('status')).toEqual(['status 2', 'status 3', 'status 5']);
-      expect(lines.at(-1)).toBe('result 5 0.010 false');
-    });
+    actionCancelScenario('Cyclone', run);
 
     actionCallScenario('Cyclone', run);
 

@@ -7,7 +7,13 @@
 import { describe, expect, it } from 'vitest';
 import { buildFastddsPeer } from './buildPeers.ts';
 import { namespaceUnavailable } from './netns.ts';
-import { actionCallScenario, actionServeScenario, scenarioRunner, topicScenarios } from './runScenario.ts';
+import {
+  actionCallScenario,
+  actionCancelScenario,
+  actionServeScenario,
+  scenarioRunner,
+  topicScenarios,
+} from './runScenario.ts';
 
 const noNamespace = namespaceUnavailable();
 const run = scenarioRunner(() => buildFastddsPeer());
@@ -44,10 +50,12 @@ describe.skipIf(noNamespace !== undefined)(
     });
 
     // ROS 2 Humble's default RMW is rmw_fastrtps: a real gripper controller's action server is
-    // most often this. The peer serves rcl_action's send_goal and get_result services in the
-    // rmw_fastrtps convention, the feedback topic and the transient-local status topic.
+    // most often this. The peer serves rcl_action's send_goal, cancel_goal and get_result services
+    // in the rmw_fastrtps convention, the feedback topic and the transient-local status topic.
     actionCallScenario('Fast DDS', run);
-    // Its client waits for send_goal, get_result, feedback and status to match (it has no cancel).
+    // Its client waits for all five channels to match (send_goal, cancel_goal, get_result services;
+    // feedback, status topics), as rcl_action_server_is_available, then goes on as Cyclone's does.
     actionServeScenario('Fast DDS', run);
+    actionCancelScenario('Fast DDS', run);
   },
 );

@@ -155,3 +155,25 @@ export function actionServeScenario(label: string, run: (scenario: string) => Pr
     expect(lines.at(-1)).toBe('late status 4');
   });
 }
+
+/**
+ * The peer's client cancels its goal after the first feedback; our graph action server accepts
+ * the cancel and winds the goal down CANCELED.
+ */
+export function actionCancelScenario(label: string, run: (scenario: string) => Promise<Outcome>): void {
+  it(`cancels a goal for a ${label} action client over cancel_goal (action_msgs/srv/CancelGoal)`, async () => {
+    const out = (await run('action:cancel')) as ActionOutcome;
+    expect(out.result.goals).toEqual([
+      { goalId: PEER_GOAL_ID, position: 0.04, maxEffort: 40, cancelRequested: true },
+    ]);
+    const lines = out.result.peerReceived!;
+    const of = (kind: string) => lines.filter((l) => l.startsWith(kind));
+    expect(of('accepted')).toEqual(['accepted true']);
+    expect(of('feedback')).toEqual(['feedback 0.010']);
+    // ERROR_NONE (0), with the one goal now canceling in goals_canceling.
+    expect(of('cancel')).toEqual([`cancel 0 ${PEER_GOAL_ID}`]);
+    // EXECUTING, CANCELING, CANCELED.
+    expect(of('status')).toEqual(['status 2', 'status 3', 'status 5']);
+    expect(lines.at(-1)).toBe('result 5 0.010 false');
+  });
+}

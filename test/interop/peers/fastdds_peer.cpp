@@ -9,8 +9,9 @@
  *   fastdds_peer client <service> <count>                     std_srvs/SetBool client, rmw_fastrtps style
  *   fastdds_peer action_server <action>                       control_msgs/GripperCommand action server
  *                                                             (rcl_action's services and topics), one goal
- *   fastdds_peer action <action> <position>                   the client side: one goal, its feedback,
- *                                                             status and result, then a late status reader
+ *   fastdds_peer action <action> <position> [cancel]          the client side: one goal, its feedback,
+ *                                                             status and result, then a late status reader;
+ *                                                             with `cancel`, cancels it after one feedback
  *
  * kind: string | joint | image. durability: volatile | transient. Same output lines as
  * cyclone_peer: "matched", one line per sample, "published"/"done" at the end. Publishers stay up
@@ -65,9 +66,12 @@ enum class Kind {
   GetResultResponse,
   Feedback,
   StatusArray,
+  // action_msgs/srv/CancelGoal, every action's cancel_goal service.
+  CancelRequest,
+  CancelResponse,
 };
 
-/* action_msgs/GoalStatus: goal id, stamp, status code. */
+/* action_msgs/GoalStatus: goal id, stamp, status code (a GoalInfo alone without the code). */
 struct GoalStatusEntry {
   std::array<uint8_t, 16> uuid{};
   int32_t sec = 0;
@@ -90,8 +94,8 @@ struct Sample {
   std::array<uint8_t, 16> uuid{};  // goal id
   double a = 0, b = 0;             // command position and max_effort; result/feedback position and effort
   bool stalled = false;
-  int8_t status = 0;
-  std::vector<GoalStatusEntry> status_list;
+  int8_t status = 0;                        // GetResult status, CancelGoal return_code
+  std::vector<GoalStatusEntry> status_list;  // GoalStatusArray; CancelGoal goals_canceling (GoalInfo)
 };
 
 class RosType : public TopicDataType {
@@ -107,7 +111,9 @@ class RosType : public TopicDataType {
                                   "control_msgs::action::dds_::GripperCommand_GetResult_Request_",
                                   "control_msgs::action::dds_::GripperCommand_GetResult_Response_",
                                   "control_msgs::action::dds_::GripperCommand_FeedbackMessage_",
-                                  "action_msgs::msg::dds_::GoalStatusArray_"};
+                                  "action_msgs::msg::dds_::GoalStatusArray_",
+                                  "action_msgs::srv::dds_::CancelGoal_Request_",
+                                  "action_msgs::srv::dds_::CancelGoal_Response_"};
     setName(names[static_cast<int>(kind)]);
     m_typeSize = kind == Kind::Image ? 1024 * 1024 + 1024 : 4096;
     m_isGetKeyDefined = false;
@@ -163,6 +169,17 @@ class RosType : public TopicDataType {
             ser << g.sec << g.nanosec << g.status;
           }
           break;
+        case Kind::CancelRequest:
+          ser.serializeArray(s.uuid.data(), 16);
+          ser << s.sec << s.nanosec;
+          break;
+        case Kind::CancelResponse:
+          ser << s.status << static_cast<uint32_t>(s.status_list.size());
+          for (const auto &g : s.status_list) {
+            ser.serializeArray(g.uuid.data(), 16);
+            ser << g.sec << g.nanosec;
+          }
+          break;
       }
     } catch (...) {
       return false;
@@ -211,17 +228,25 @@ class RosType : public TopicDataType {
           des.deserializeArray(s.uuid.data(), 16);
           des >> s.a >> s.b >> s.stalled >> s.flag;
           break;
-        case Kind::StatusArray: {
+        case Kind::StatusArray:
+        case Kind::CancelResponse: {
+          const bool cancel = kind_ == Kind::CancelResponse;
+          if (cancel) des >> s.status;
           uint32_t n = 0;
           des >> n;
           if (n > 1000) return false;
           s.status_list.resize(n);
           for (auto &g : s.status_list) {
             des.deserializeArray(g.uuid.data(), 16);
-            des >> g.sec >> g.nanosec >> g.status;
+            des >> g.sec >> g.nanosec;
+            if (!cancel) des >> g.status;
           }
           break;
         }
+        case Kind::CancelRequest:
+          des.deserializeArray(s.uuid.data(), 16);
+          des >> s.sec >> s.nanosec;
+          break;
       }
     } catch (...) {
       return false;
@@ -530,6 +555,13 @@ static void stamp_now(int32_t &sec, uint32_t &nanosec) {
   nanosec = static_cast<uint32_t>(ns % 1'000'000'000);
 }
 
+/* A goal id as 32 hex digits. */
+static std::string uuid_text(const std::array<uint8_t, 16> &u) {
+  char out[33];
+  for (int k = 0; k < 16; k++) snprintf(out + 2 * k, 3, "%02x", u[k]);
+  return out;
+}
+
 /* Waits up to `seconds` for one valid sample. */
 static bool take_one(DataReader *r, Sample &s, SampleInfo &info, int seconds) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
@@ -542,10 +574,11 @@ static bool take_one(DataReader *r, Sample &s, SampleInfo &info, int seconds) {
 }
 
 /*
- * control_msgs/GripperCommand action server, as rclcpp's on rmw_fastrtps: the send_goal and
- * get_result services (replies name their request by its sample identity), feedback, and the
- * transient-local keep-last 1 status topic. Serves one goal: accepts it, publishes EXECUTING, three
- * feedbacks, SUCCEEDED, and answers get_result with the goal's position.
+ * control_msgs/GripperCommand action server, as rclcpp's on rmw_fastrtps: the send_goal,
+ * cancel_goal and get_result services (replies name their request by its sample identity),
+ * feedback, and the transient-local keep-last 1 status topic. Serves one goal: accepts it,
+ * publishes EXECUTING, three feedbacks, SUCCEEDED, and answers get_result with the goal's position
+ * (cancel_goal is there for clients to find, as cyclone_peer's; it answers no cancel).
  */
 static int cmd_action_server(const char *action) {
   const std::string a(action);
@@ -563,7 +596,11 @@ static int cmd_action_server(const char *action) {
       pub->create_datawriter(topic_of(Kind::Feedback, "rt" + a + "/_action/feedback"), writer_qos(false, 10));
   DataWriter *status_wr =
       pub->create_datawriter(topic_of(Kind::StatusArray, "rt" + a + "/_action/status"), writer_qos(true, 1));
-  if (!goal_rd || !goal_wr || !result_rd || !result_wr || !fb_wr || !status_wr) return 2;
+  DataReader *cancel_rd = sub->create_datareader(
+      topic_of(Kind::CancelRequest, "rq" + a + "/_action/cancel_goalRequest"), reader_qos(false, 10));
+  DataWriter *cancel_wr = pub->create_datawriter(
+      topic_of(Kind::CancelResponse, "rr" + a + "/_action/cancel_goalReply"), writer_qos(false, 10));
+  if (!goal_rd || !goal_wr || !result_rd || !result_wr || !fb_wr || !status_wr || !cancel_rd || !cancel_wr) return 2;
   say("ready");
   Sample goal;
   SampleInfo goal_info;
@@ -571,9 +608,7 @@ static int cmd_action_server(const char *action) {
     fprintf(stderr, "fastdds_peer: no goal within 15 s\n");
     return 3;
   }
-  char hexid[33];
-  for (int k = 0; k < 16; k++) snprintf(hexid + 2 * k, 3, "%02x", goal.uuid[k]);
-  printf("goal %s %.3f\n", hexid, goal.a);
+  printf("goal %s %.3f\n", uuid_text(goal.uuid).c_str(), goal.a);
   fflush(stdout);
   // A reply written before this writer has matched the client's reply reader would be lost
   // (discovery is not symmetric): wait for the match first.
@@ -620,7 +655,8 @@ static int cmd_action_server(const char *action) {
   WriteParams rp;
   rp.related_sample_identity(ask_info.sample_identity);
   if (!result_wr->write(&res, rp)) return 2;
-  result_wr->wait_for_acknowledgments(eprosima::fastrtps::Duration_t(5, 0));
+  // No wait_for_acknowledgments: the client acknowledges at the writer's next heartbeat, 3 s away
+  // (Fast DDS's default period), and the participant stays up, resending, until stdin closes.
   say("done");
   wait_stdin_closed();
   return 0;
@@ -657,11 +693,13 @@ static bool take_reply(DataReader *r, const eprosima::fastrtps::rtps::SampleIden
 
 /*
  * control_msgs/GripperCommand action client, as rclcpp's on rmw_fastrtps: waits for every channel
- * of the server (as wait_for_action_server), sends one goal, asks for its result, prints what
- * comes back ("accepted", "feedback", "status", "result"), then has a status reader join late
- * ("late status": the transient-local status topic's last array).
+ * of the server (as wait_for_action_server: send_goal, cancel_goal, get_result, feedback, status),
+ * sends one goal, asks for its result at once, and prints what comes back ("accepted", "feedback",
+ * "status", "result"). With `cancel`, it cancels the goal (its id, stamp zero) on cancel_goal after
+ * the first feedback and prints the reply ("cancel <return_code> <goal ids canceling>"); without,
+ * a status reader then joins late ("late status": the transient-local status topic's last array).
  */
-static int cmd_action(const char *action, double position) {
+static int cmd_action(const char *action, double position, bool cancel) {
   const std::string a(action);
   Subscriber *sub = pp->create_subscriber(SUBSCRIBER_QOS_DEFAULT);
   Publisher *pub = pp->create_publisher(PUBLISHER_QOS_DEFAULT);
@@ -670,6 +708,10 @@ static int cmd_action(const char *action, double position) {
                                                writer_qos(false, 10));
   DataReader *goal_rd = sub->create_datareader(topic_of(Kind::SendGoalResponse, "rr" + a + "/_action/send_goalReply"),
                                                reader_qos(false, 10));
+  DataWriter *cancel_wr = pub->create_datawriter(
+      topic_of(Kind::CancelRequest, "rq" + a + "/_action/cancel_goalRequest"), writer_qos(false, 10));
+  DataReader *cancel_rd = sub->create_datareader(
+      topic_of(Kind::CancelResponse, "rr" + a + "/_action/cancel_goalReply"), reader_qos(false, 10));
   DataWriter *result_wr = pub->create_datawriter(
       topic_of(Kind::GetResultRequest, "rq" + a + "/_action/get_resultRequest"), writer_qos(false, 10));
   DataReader *result_rd = sub->create_datareader(
@@ -677,9 +719,10 @@ static int cmd_action(const char *action, double position) {
   DataReader *fb_rd =
       sub->create_datareader(topic_of(Kind::Feedback, "rt" + a + "/_action/feedback"), reader_qos(false, 100));
   DataReader *status_rd = sub->create_datareader(status_topic, reader_qos(true, 10));
-  if (!goal_wr || !goal_rd || !result_wr || !result_rd || !fb_rd || !status_rd) return 2;
-  for (int i = 0; !(writer_matched(goal_wr) && writer_matched(result_wr) && reader_matched(goal_rd) &&
-                    reader_matched(result_rd) && reader_matched(fb_rd) && reader_matched(status_rd));
+  if (!goal_wr || !goal_rd || !cancel_wr || !cancel_rd || !result_wr || !result_rd || !fb_rd || !status_rd) return 2;
+  for (int i = 0; !(writer_matched(goal_wr) && writer_matched(cancel_wr) && writer_matched(result_wr) &&
+                    reader_matched(goal_rd) && reader_matched(cancel_rd) && reader_matched(result_rd) &&
+                    reader_matched(fb_rd) && reader_matched(status_rd));
        i++) {
     if (i == 2000) {
       fprintf(stderr, "fastdds_peer: the action server's channels did not all match within 10 s\n");
@@ -716,48 +759,81 @@ static int cmd_action(const char *action, double position) {
   WriteParams rp;
   rp.related_sample_identity().writer_guid() = result_rd->guid();
   if (!result_wr->write(&ask, rp)) return 2;
-  int last_status = -1;
+  // cancel: 0 not asked for, 1 to send after the first feedback, 2 sent, 3 answered.
+  int last_status = -1, feedbacks = 0, cancel_state = cancel ? 1 : 0;
+  WriteParams cp;
   Sample result;
   bool got = false;
   auto drain_feedback = [&] {
     Sample fb;
     SampleInfo info;
     while (fb_rd->take_next_sample(&fb, &info) == ReturnCode_t::RETCODE_OK)
-      if (info.valid_data && fb.uuid == GOAL_ID) printf("feedback %.3f\n", fb.a);
+      if (info.valid_data && fb.uuid == GOAL_ID) {
+        printf("feedback %.3f\n", fb.a);
+        feedbacks++;
+      }
+  };
+  auto cancel_step = [&] {
+    if (cancel_state == 1 && feedbacks > 0) {
+      Sample req;  // the goal's id, stamp zero: cancel exactly this goal
+      req.uuid = GOAL_ID;
+      cp.related_sample_identity().writer_guid() = cancel_rd->guid();
+      if (!cancel_wr->write(&req, cp)) {
+        fprintf(stderr, "fastdds_peer: write cancel_goal failed\n");
+        exit(2);
+      }
+      cancel_state = 2;
+    }
+    Sample rep;
+    if (cancel_state == 2 && take_reply(cancel_rd, cp.sample_identity(), rep)) {
+      printf("cancel %d", rep.status);
+      for (const auto &g : rep.status_list) printf(" %s", uuid_text(g.uuid).c_str());
+      printf("\n");
+      cancel_state = 3;
+    }
   };
   for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
        !got && std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(std::chrono::milliseconds(2))) {
     drain_feedback();
     last_status = drain_status(status_rd, last_status, false);
+    cancel_step();
     got = take_reply(result_rd, rp.sample_identity(), result);
   }
   if (!got) {
-    fprintf(stderr, "fastdds_peer: no get_result reply within 10 s\n");
+    fprintf(stderr, "fastdds_peer: no get_result reply within 10 s (cancel state %d)\n", cancel_state);
     return 3;
   }
-  // The result may overtake the last feedback and status (other topics): read on, bounded.
+  // The result may overtake the last feedback, status and cancel reply (other topics): read on
+  // until the terminal status and the cancel reply, which the server sent before it (bounded).
   for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-       last_status < 4 && std::chrono::steady_clock::now() < until;
+       (last_status < 4 || cancel_state == 2) && std::chrono::steady_clock::now() < until;
        std::this_thread::sleep_for(std::chrono::milliseconds(2))) {
     drain_feedback();
     last_status = drain_status(status_rd, last_status, false);
+    cancel_step();
   }
   drain_feedback();
-  printf("result %d %.3f %s\n", result.status, result.a, result.flag ? "true" : "false");
-  DataReader *late = sub->create_datareader(status_topic, reader_qos(true, 10));
-  int late_status = -1;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  std::chrono::steady_clock::time_point first{};
-  while (std::chrono::steady_clock::now() < deadline &&
-         (late_status < 0 || std::chrono::steady_clock::now() < first + std::chrono::milliseconds(300))) {
-    late->wait_for_unread_message(eprosima::fastrtps::Duration_t(0, 10'000'000));
-    int before = late_status;
-    late_status = drain_status(late, late_status, true);
-    if (before < 0 && late_status >= 0) first = std::chrono::steady_clock::now();
-  }
-  if (late_status < 0) {
-    fprintf(stderr, "fastdds_peer: a late status reader got nothing within 5 s\n");
+  if (cancel_state == 2) {
+    fprintf(stderr, "fastdds_peer: no cancel_goal reply\n");
     return 3;
+  }
+  printf("result %d %.3f %s\n", result.status, result.a, result.flag ? "true" : "false");
+  if (!cancel) {
+    DataReader *late = sub->create_datareader(status_topic, reader_qos(true, 10));
+    int late_status = -1;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    std::chrono::steady_clock::time_point first{};
+    while (std::chrono::steady_clock::now() < deadline &&
+           (late_status < 0 || std::chrono::steady_clock::now() < first + std::chrono::milliseconds(300))) {
+      late->wait_for_unread_message(eprosima::fastrtps::Duration_t(0, 10'000'000));
+      int before = late_status;
+      late_status = drain_status(late, late_status, true);
+      if (before < 0 && late_status >= 0) first = std::chrono::steady_clock::now();
+    }
+    if (late_status < 0) {
+      fprintf(stderr, "fastdds_peer: a late status reader got nothing within 5 s\n");
+      return 3;
+    }
   }
   say("done");
   wait_stdin_closed();
@@ -787,8 +863,8 @@ int main(int argc, char **argv) {
     rc = cmd_server(argv[2], atoi(argv[3]));
   else if (!strcmp(cmd, "client") && argc >= 4)
     rc = cmd_client(argv[2], atoi(argv[3]));
-  else if (!strcmp(cmd, "action") && argc == 4)
-    rc = cmd_action(argv[2], atof(argv[3]));
+  else if (!strcmp(cmd, "action") && argc >= 4)
+    rc = cmd_action(argv[2], atof(argv[3]), argc > 4 && !strcmp(argv[4], "cancel"));
   else if (!strcmp(cmd, "action_server") && argc >= 3)
     rc = cmd_action_server(argv[2]);
   else
