@@ -574,6 +574,51 @@ static bool take_one(DataReader *r, Sample &s, SampleInfo &info, int seconds) {
 }
 
 /*
+ * One side of an action's channels, with rcl_action's names and QoS: the server reads requests
+ * (rq/...Request) and writes replies (rr/...Reply), feedback and status; the client the other way
+ * round. What that side does not have stays null.
+ */
+struct ActionEndpoints {
+  Subscriber *sub = nullptr;
+  DataReader *goal_rd = nullptr, *cancel_rd = nullptr, *result_rd = nullptr, *fb_rd = nullptr, *status_rd = nullptr;
+  DataWriter *goal_wr = nullptr, *cancel_wr = nullptr, *result_wr = nullptr, *fb_wr = nullptr, *status_wr = nullptr;
+  Topic *status_topic = nullptr;
+  bool server = false;
+
+  bool ok() const {
+    return goal_rd && goal_wr && cancel_rd && cancel_wr && result_rd && result_wr &&
+           (server ? fb_wr && status_wr : fb_rd && status_rd);
+  }
+};
+
+static ActionEndpoints open_action(const char *action, bool server) {
+  const std::string a(action);
+  ActionEndpoints e;
+  e.server = server;
+  e.sub = pp->create_subscriber(SUBSCRIBER_QOS_DEFAULT);
+  Publisher *pub = pp->create_publisher(PUBLISHER_QOS_DEFAULT);
+  auto service = [&](const std::string &name, Kind request, Kind reply, DataReader *&rd, DataWriter *&wr) {
+    Topic *rq = topic_of(request, "rq" + a + "/_action/" + name + "Request");
+    Topic *rr = topic_of(reply, "rr" + a + "/_action/" + name + "Reply");
+    rd = e.sub->create_datareader(server ? rq : rr, reader_qos(false, 10));
+    wr = pub->create_datawriter(server ? rr : rq, writer_qos(false, 10));
+  };
+  service("send_goal", Kind::SendGoalRequest, Kind::SendGoalResponse, e.goal_rd, e.goal_wr);
+  service("cancel_goal", Kind::CancelRequest, Kind::CancelResponse, e.cancel_rd, e.cancel_wr);
+  service("get_result", Kind::GetResultRequest, Kind::GetResultResponse, e.result_rd, e.result_wr);
+  Topic *feedback = topic_of(Kind::Feedback, "rt" + a + "/_action/feedback");
+  e.status_topic = topic_of(Kind::StatusArray, "rt" + a + "/_action/status");
+  if (server) {
+    e.fb_wr = pub->create_datawriter(feedback, writer_qos(false, 10));
+    e.status_wr = pub->create_datawriter(e.status_topic, writer_qos(true, 1));  // transient local, keep last 1
+  } else {
+    e.fb_rd = e.sub->create_datareader(feedback, reader_qos(false, 100));
+    e.status_rd = e.sub->create_datareader(e.status_topic, reader_qos(true, 10));
+  }
+  return e;
+}
+
+/*
  * control_msgs/GripperCommand action server, as rclcpp's on rmw_fastrtps: the send_goal,
  * cancel_goal and get_result services (replies name their request by its sample identity),
  * feedback, and the transient-local keep-last 1 status topic. Serves one goal: accepts it,
@@ -581,30 +626,12 @@ static bool take_one(DataReader *r, Sample &s, SampleInfo &info, int seconds) {
  * (cancel_goal is there for clients to find, as cyclone_peer's; it answers no cancel).
  */
 static int cmd_action_server(const char *action) {
-  const std::string a(action);
-  Subscriber *sub = pp->create_subscriber(SUBSCRIBER_QOS_DEFAULT);
-  Publisher *pub = pp->create_publisher(PUBLISHER_QOS_DEFAULT);
-  DataReader *goal_rd =
-      sub->create_datareader(topic_of(Kind::SendGoalRequest, "rq" + a + "/_action/send_goalRequest"), reader_qos(false, 10));
-  DataWriter *goal_wr =
-      pub->create_datawriter(topic_of(Kind::SendGoalResponse, "rr" + a + "/_action/send_goalReply"), writer_qos(false, 10));
-  DataReader *result_rd = sub->create_datareader(
-      topic_of(Kind::GetResultRequest, "rq" + a + "/_action/get_resultRequest"), reader_qos(false, 10));
-  DataWriter *result_wr = pub->create_datawriter(
-      topic_of(Kind::GetResultResponse, "rr" + a + "/_action/get_resultReply"), writer_qos(false, 10));
-  DataWriter *fb_wr =
-      pub->create_datawriter(topic_of(Kind::Feedback, "rt" + a + "/_action/feedback"), writer_qos(false, 10));
-  DataWriter *status_wr =
-      pub->create_datawriter(topic_of(Kind::StatusArray, "rt" + a + "/_action/status"), writer_qos(true, 1));
-  DataReader *cancel_rd = sub->create_datareader(
-      topic_of(Kind::CancelRequest, "rq" + a + "/_action/cancel_goalRequest"), reader_qos(false, 10));
-  DataWriter *cancel_wr = pub->create_datawriter(
-      topic_of(Kind::CancelResponse, "rr" + a + "/_action/cancel_goalReply"), writer_qos(false, 10));
-  if (!goal_rd || !goal_wr || !result_rd || !result_wr || !fb_wr || !status_wr || !cancel_rd || !cancel_wr) return 2;
+  ActionEndpoints e = open_action(action, true);
+  if (!e.ok()) return 2;
   say("ready");
   Sample goal;
   SampleInfo goal_info;
-  if (!take_one(goal_rd, goal, goal_info, 15)) {
+  if (!take_one(e.goal_rd, goal, goal_info, 15)) {
     fprintf(stderr, "fastdds_peer: no goal within 15 s\n");
     return 3;
   }
@@ -612,14 +639,14 @@ static int cmd_action_server(const char *action) {
   fflush(stdout);
   // A reply written before this writer has matched the client's reply reader would be lost
   // (discovery is not symmetric): wait for the match first.
-  for (DataWriter *w : {goal_wr, result_wr, fb_wr})
+  for (DataWriter *w : {e.goal_wr, e.result_wr, e.fb_wr})
     for (int i = 0; i < 2000 && !writer_matched(w); i++) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   Sample accepted;
   accepted.flag = true;
   stamp_now(accepted.sec, accepted.nanosec);
   WriteParams wp;
   wp.related_sample_identity(goal_info.sample_identity);
-  if (!goal_wr->write(&accepted, wp)) return 2;
+  if (!e.goal_wr->write(&accepted, wp)) return 2;
   auto publish_status = [&](int8_t code) {
     Sample st;
     GoalStatusEntry g;
@@ -628,7 +655,7 @@ static int cmd_action_server(const char *action) {
     g.nanosec = accepted.nanosec;
     g.status = code;
     st.status_list.push_back(g);
-    status_wr->write(&st);
+    e.status_wr->write(&st);
   };
   publish_status(2);  // EXECUTING
   const double fractions[3] = {0.25, 0.5, 0.75};
@@ -637,13 +664,13 @@ static int cmd_action_server(const char *action) {
     fb.uuid = goal.uuid;
     fb.a = goal.a * f;
     fb.b = 2.0;
-    fb_wr->write(&fb);
+    e.fb_wr->write(&fb);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   publish_status(4);  // SUCCEEDED
   Sample ask;
   SampleInfo ask_info;
-  if (!take_one(result_rd, ask, ask_info, 10)) {
+  if (!take_one(e.result_rd, ask, ask_info, 10)) {
     fprintf(stderr, "fastdds_peer: no get_result request within 10 s\n");
     return 3;
   }
@@ -654,7 +681,7 @@ static int cmd_action_server(const char *action) {
   res.flag = true;
   WriteParams rp;
   rp.related_sample_identity(ask_info.sample_identity);
-  if (!result_wr->write(&res, rp)) return 2;
+  if (!e.result_wr->write(&res, rp)) return 2;
   // No wait_for_acknowledgments: the client acknowledges at the writer's next heartbeat, 3 s away
   // (Fast DDS's default period), and the participant stays up, resending, until stdin closes.
   say("done");
@@ -700,29 +727,11 @@ static bool take_reply(DataReader *r, const eprosima::fastrtps::rtps::SampleIden
  * a status reader then joins late ("late status": the transient-local status topic's last array).
  */
 static int cmd_action(const char *action, double position, bool cancel) {
-  const std::string a(action);
-  Subscriber *sub = pp->create_subscriber(SUBSCRIBER_QOS_DEFAULT);
-  Publisher *pub = pp->create_publisher(PUBLISHER_QOS_DEFAULT);
-  Topic *status_topic = topic_of(Kind::StatusArray, "rt" + a + "/_action/status");
-  DataWriter *goal_wr = pub->create_datawriter(topic_of(Kind::SendGoalRequest, "rq" + a + "/_action/send_goalRequest"),
-                                               writer_qos(false, 10));
-  DataReader *goal_rd = sub->create_datareader(topic_of(Kind::SendGoalResponse, "rr" + a + "/_action/send_goalReply"),
-                                               reader_qos(false, 10));
-  DataWriter *cancel_wr = pub->create_datawriter(
-      topic_of(Kind::CancelRequest, "rq" + a + "/_action/cancel_goalRequest"), writer_qos(false, 10));
-  DataReader *cancel_rd = sub->create_datareader(
-      topic_of(Kind::CancelResponse, "rr" + a + "/_action/cancel_goalReply"), reader_qos(false, 10));
-  DataWriter *result_wr = pub->create_datawriter(
-      topic_of(Kind::GetResultRequest, "rq" + a + "/_action/get_resultRequest"), writer_qos(false, 10));
-  DataReader *result_rd = sub->create_datareader(
-      topic_of(Kind::GetResultResponse, "rr" + a + "/_action/get_resultReply"), reader_qos(false, 10));
-  DataReader *fb_rd =
-      sub->create_datareader(topic_of(Kind::Feedback, "rt" + a + "/_action/feedback"), reader_qos(false, 100));
-  DataReader *status_rd = sub->create_datareader(status_topic, reader_qos(true, 10));
-  if (!goal_wr || !goal_rd || !cancel_wr || !cancel_rd || !result_wr || !result_rd || !fb_rd || !status_rd) return 2;
-  for (int i = 0; !(writer_matched(goal_wr) && writer_matched(cancel_wr) && writer_matched(result_wr) &&
-                    reader_matched(goal_rd) && reader_matched(cancel_rd) && reader_matched(result_rd) &&
-                    reader_matched(fb_rd) && reader_matched(status_rd));
+  ActionEndpoints e = open_action(action, false);
+  if (!e.ok()) return 2;
+  for (int i = 0; !(writer_matched(e.goal_wr) && writer_matched(e.cancel_wr) && writer_matched(e.result_wr) &&
+                    reader_matched(e.goal_rd) && reader_matched(e.cancel_rd) && reader_matched(e.result_rd) &&
+                    reader_matched(e.fb_rd) && reader_matched(e.status_rd));
        i++) {
     if (i == 2000) {
       fprintf(stderr, "fastdds_peer: the action server's channels did not all match within 10 s\n");
@@ -736,14 +745,14 @@ static int cmd_action(const char *action, double position, bool cancel) {
   goal.a = position;
   goal.b = 40.0;
   WriteParams gp;
-  gp.related_sample_identity().writer_guid() = goal_rd->guid();
-  if (!goal_wr->write(&goal, gp)) return 2;
+  gp.related_sample_identity().writer_guid() = e.goal_rd->guid();
+  if (!e.goal_wr->write(&goal, gp)) return 2;
   Sample reply;
   bool replied = false;
   for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
        !replied && std::chrono::steady_clock::now() < deadline;) {
-    goal_rd->wait_for_unread_message(eprosima::fastrtps::Duration_t(0, 10'000'000));
-    replied = take_reply(goal_rd, gp.sample_identity(), reply);
+    e.goal_rd->wait_for_unread_message(eprosima::fastrtps::Duration_t(0, 10'000'000));
+    replied = take_reply(e.goal_rd, gp.sample_identity(), reply);
   }
   if (!replied) {
     fprintf(stderr, "fastdds_peer: no send_goal reply within 10 s\n");
@@ -757,8 +766,8 @@ static int cmd_action(const char *action, double position, bool cancel) {
   Sample ask;
   ask.uuid = GOAL_ID;
   WriteParams rp;
-  rp.related_sample_identity().writer_guid() = result_rd->guid();
-  if (!result_wr->write(&ask, rp)) return 2;
+  rp.related_sample_identity().writer_guid() = e.result_rd->guid();
+  if (!e.result_wr->write(&ask, rp)) return 2;
   // cancel: 0 not asked for, 1 to send after the first feedback, 2 sent, 3 answered.
   int last_status = -1, feedbacks = 0, cancel_state = cancel ? 1 : 0;
   WriteParams cp;
@@ -767,7 +776,7 @@ static int cmd_action(const char *action, double position, bool cancel) {
   auto drain_feedback = [&] {
     Sample fb;
     SampleInfo info;
-    while (fb_rd->take_next_sample(&fb, &info) == ReturnCode_t::RETCODE_OK)
+    while (e.fb_rd->take_next_sample(&fb, &info) == ReturnCode_t::RETCODE_OK)
       if (info.valid_data && fb.uuid == GOAL_ID) {
         printf("feedback %.3f\n", fb.a);
         feedbacks++;
@@ -777,15 +786,15 @@ static int cmd_action(const char *action, double position, bool cancel) {
     if (cancel_state == 1 && feedbacks > 0) {
       Sample req;  // the goal's id, stamp zero: cancel exactly this goal
       req.uuid = GOAL_ID;
-      cp.related_sample_identity().writer_guid() = cancel_rd->guid();
-      if (!cancel_wr->write(&req, cp)) {
+      cp.related_sample_identity().writer_guid() = e.cancel_rd->guid();
+      if (!e.cancel_wr->write(&req, cp)) {
         fprintf(stderr, "fastdds_peer: write cancel_goal failed\n");
         exit(2);
       }
       cancel_state = 2;
     }
     Sample rep;
-    if (cancel_state == 2 && take_reply(cancel_rd, cp.sample_identity(), rep)) {
+    if (cancel_state == 2 && take_reply(e.cancel_rd, cp.sample_identity(), rep)) {
       printf("cancel %d", rep.status);
       for (const auto &g : rep.status_list) printf(" %s", uuid_text(g.uuid).c_str());
       printf("\n");
@@ -795,9 +804,9 @@ static int cmd_action(const char *action, double position, bool cancel) {
   for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
        !got && std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(std::chrono::milliseconds(2))) {
     drain_feedback();
-    last_status = drain_status(status_rd, last_status, false);
+    last_status = drain_status(e.status_rd, last_status, false);
     cancel_step();
-    got = take_reply(result_rd, rp.sample_identity(), result);
+    got = take_reply(e.result_rd, rp.sample_identity(), result);
   }
   if (!got) {
     fprintf(stderr, "fastdds_peer: no get_result reply within 10 s (cancel state %d)\n", cancel_state);
@@ -809,7 +818,7 @@ static int cmd_action(const char *action, double position, bool cancel) {
        (last_status < 4 || cancel_state == 2) && std::chrono::steady_clock::now() < until;
        std::this_thread::sleep_for(std::chrono::milliseconds(2))) {
     drain_feedback();
-    last_status = drain_status(status_rd, last_status, false);
+    last_status = drain_status(e.status_rd, last_status, false);
     cancel_step();
   }
   drain_feedback();
@@ -819,7 +828,7 @@ static int cmd_action(const char *action, double position, bool cancel) {
   }
   printf("result %d %.3f %s\n", result.status, result.a, result.flag ? "true" : "false");
   if (!cancel) {
-    DataReader *late = sub->create_datareader(status_topic, reader_qos(true, 10));
+    DataReader *late = e.sub->create_datareader(e.status_topic, reader_qos(true, 10));
     int late_status = -1;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     std::chrono::steady_clock::time_point first{};
